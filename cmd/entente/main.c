@@ -1,0 +1,175 @@
+/*
+ * main.c — the entente command: global options, then one command from the
+ * table below, each in its own file.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define VERSION "0.1.0"
+
+static const command commands[] = {
+	{ "init", cmd_init, "create a node: its home, key and store",
+	  "usage: entente [--home DIR] init --name NAME\n"
+	  "\n"
+	  "Creates the node home (mode 0700), an Ed25519 node key (0600) and\n"
+	  "the indicator store, and prints the node identity, a C2SP verifier\n"
+	  "key NAME+hex8+base64. Refuses, changing nothing, if a node exists.\n"
+	  "\n"
+	  "  --name NAME   the node's name (no spaces or '+'), e.g. a domain\n" },
+	{ "id", cmd_id, "print this node's identity (verifier key)",
+	  "usage: entente [--home DIR] id\n"
+	  "\n"
+	  "Prints the node identity: the C2SP verifier key that peers pin.\n" },
+	{ "add", cmd_add, "add indicators given on the command line",
+	  "usage: entente add VALUE... [--type T] [--source S] [--tlp T]\n"
+	  "                  [--tag T]... [--confidence N] [--valid-until DATE]\n"
+	  "\n"
+	  "Canonicalises and stores each value; if any value is invalid, says\n"
+	  "why and stores none. The type is detected unless --type is given.\n"
+	  "\n"
+	  "  --type T          ipv4 ipv6 ipv4-net ipv6-net domain url email\n"
+	  "                    md5 sha1 sha256\n"
+	  "  --source S        provenance (default: local)\n"
+	  "  --tlp T           clear green amber amber+strict red (default amber)\n"
+	  "  --tag T           a tag; repeat for more\n"
+	  "  --confidence N    0 to 100\n"
+	  "  --valid-until D   YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n" },
+	{ "import", cmd_import, "import indicators from files (list, csv)",
+	  "usage: entente import [--format auto|list|csv] [--column NAME|N]\n"
+	  "                     [--type T] [--source S] [--tlp T] [--tag T]...\n"
+	  "                     [--confidence N] FILE...|-\n"
+	  "\n"
+	  "Imports every file in one transaction: an unreadable file leaves the\n"
+	  "store as it was. Invalid or empty values are skipped, counted and\n"
+	  "reported with their line numbers. CSV follows RFC 4180; a header is\n"
+	  "detected; the value column is --column (a header name or a 1-based\n"
+	  "number) or else the first column whose values are indicators; a\n"
+	  "tlp/handling column and a confidence column are read when present.\n"
+	  "\n"
+	  "  --format F      auto (default), list (one value per line), csv\n"
+	  "  --source S      provenance (default: the file's name)\n"
+	  "  --tlp T         overrides any TLP column (default amber)\n"
+	  "  --json          print the summary as one JSON object per file\n" },
+	{ "list", cmd_list, "list indicators",
+	  "usage: entente list [--type T] [--all] [--json]\n"
+	  "\n"
+	  "Lists active indicators (with --all, revoked and expired ones too).\n"
+	  "  --json   one JSON object per line: type, value, sources, tlp,\n"
+	  "           confidence, tags, first_seen, last_seen, valid_until,\n"
+	  "           revoked\n" },
+	{ "stats", cmd_stats, "count active indicators per type",
+	  "usage: entente stats [--json]\n"
+	  "\n"
+	  "  --json   {\"indicators\": N, \"types\": {\"ipv4\": n, ...}}\n" },
+	{ "check", cmd_check, "say whether this node holds values",
+	  "usage: entente check VALUE... [--json]\n"
+	  "\n"
+	  "For each value: held or not, and what matched. A domain is held if\n"
+	  "it or a parent domain is; an address or network if it or a network\n"
+	  "containing it is; anything else if it is, after canonicalisation.\n"
+	  "Exit status: 0 all held, 1 any not held, 2 error.\n"
+	  "  --json   one JSON object per value: value, type, held, matches\n" },
+	{ "revoke", cmd_revoke, "revoke indicators (kept, never shared or matched)",
+	  "usage: entente revoke VALUE...\n"
+	  "\n"
+	  "Marks each indicator revoked. Exit status 1 if any was not held.\n" },
+};
+
+const command *
+cli_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: entente [--home DIR] COMMAND [ARGS...]\n"
+	    "\n"
+	    "Entente keeps threat indicators, matches them privately with\n"
+	    "partners and guards logs. Commands:\n\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n"
+	    "Global options (before the command):\n"
+	    "  --home DIR   the node's home (default: $ENTENTE_HOME, else\n"
+	    "               ~/.entente)\n"
+	    "  --help       this text; 'entente COMMAND --help' for a command\n"
+	    "  --version    the version\n"
+	    "\n"
+	    "Exit status: 0 done, 1 a negative answer, 2 an error.\n"
+	    "See entente(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	cli c;
+	const command *cmd;
+	ent_msg msg;
+	int i = 1, ret;
+
+	memset(&c, 0, sizeof c);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--home") == 0) {
+			if (i + 1 >= argc) {
+				cli_warn("--home needs a directory");
+				return EXIT_ERR;
+			}
+			c.home_opt = argv[++i];
+		} else if (strncmp(a, "--home=", 7) == 0) {
+			c.home_opt = a + 7;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("entente %s\n", VERSION);
+			return EXIT_OK;
+		} else {
+			cli_warn("unknown option '%s' (global options come before "
+			    "the command; see 'entente --help')", a);
+			return EXIT_ERR;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_ERR;
+	}
+	cmd = cli_command(argv[i]);
+	if (cmd == NULL) {
+		cli_warn("unknown command '%s'; see 'entente --help'", argv[i]);
+		return EXIT_ERR;
+	}
+	if (ent_init(&msg) != ENT_OK) {
+		cli_warn("%s", msg.text);
+		return EXIT_ERR;
+	}
+	if (ent_home_resolve(c.home_opt, c.home, sizeof c.home, &msg) !=
+	    ENT_OK) {
+		cli_warn("%s", msg.text);
+		return EXIT_ERR;
+	}
+	for (int j = i + 1; j < argc; j++) {
+		if (strcmp(argv[j], "--") == 0)
+			break;
+		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0)
+			return cli_help(cmd);
+	}
+	optind = 0;	/* glibc: start getopt afresh on the command's argv */
+	ret = cmd->run(&c, argc - i, argv + i);
+	cli_close(&c);
+	if (fflush(stdout) != 0 && ret == EXIT_OK) {
+		cli_warn("cannot write the output");
+		ret = EXIT_ERR;
+	}
+	return ret;
+}
+

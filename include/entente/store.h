@@ -1,0 +1,101 @@
+/*
+ * store.h — the node's indicator store (SQLite, WAL mode, schema-versioned).
+ *
+ * An indicator is unique by (type, canonical value) and carries its sources,
+ * first and last seen, confidence, TLP, tags, valid-until and revoked flag.
+ * Active means: not revoked and not past valid-until.
+ * A store handle is not thread-safe; open one per thread.
+ */
+#ifndef ENTENTE_STORE_H
+#define ENTENTE_STORE_H
+
+#include <stdint.h>
+
+#include "entente/err.h"
+#include "entente/indicator.h"
+
+#define ENT_STORE_SCHEMA_VERSION 1
+
+typedef struct ent_store ent_store;
+
+/* Provenance given with an indicator on add or import. */
+typedef struct ent_meta {
+	const char *source;        /* NULL: "local" */
+	ent_tlp tlp;
+	int confidence;            /* 0..100, or -1 for none */
+	const char *const *tags;   /* ntags tags */
+	size_t ntags;
+	int64_t valid_until;       /* Unix time, 0 for none */
+	int64_t seen;              /* Unix time of this sighting, 0 for now */
+} ent_meta;
+
+/* One stored indicator, as handed to a callback; pointers valid only
+ * during the call. sources and tags are comma-separated, sorted. */
+typedef struct ent_record {
+	ent_type type;
+	const char *value;
+	const char *sources;
+	const char *tags;
+	ent_tlp tlp;
+	int confidence;            /* -1 for none */
+	int64_t first_seen, last_seen, valid_until;
+	int revoked;
+} ent_record;
+
+/* Return nonzero to stop the iteration early. */
+typedef int (*ent_record_fn)(const ent_record *rec, void *ctx);
+
+/* Opens (create != 0: creates if missing) the store at path and migrates
+ * it to the current schema. ENT_ESTORE with SQLite's reason on failure.
+ * The caller frees *out with ent_store_close. */
+ent_err ent_store_open(ent_store **out, const char *path, int create,
+    ent_msg *msg) __attribute__((warn_unused_result));
+
+/* Closes; accepts NULL. */
+void ent_store_close(ent_store *store);
+
+/* One transaction around many puts: begin, then commit or rollback.
+ * A rolled-back transaction leaves the store as it was. */
+ent_err ent_store_begin(ent_store *store, ent_msg *msg)
+	__attribute__((warn_unused_result));
+ent_err ent_store_commit(ent_store *store, ent_msg *msg)
+	__attribute__((warn_unused_result));
+void ent_store_rollback(ent_store *store);
+
+/*
+ * Adds the indicator or, when held, merges: the source and tags are added,
+ * last seen moves forward, TLP becomes the stricter of the two, confidence
+ * the higher. A revoked indicator stays revoked. *added (if not NULL) is 1
+ * when new, 0 when updated.
+ */
+ent_err ent_store_put(ent_store *store, const ent_indicator *ind,
+    const ent_meta *meta, int *added, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
+/* Marks the indicator revoked; *found (if not NULL) says whether it was
+ * held. */
+ent_err ent_store_revoke(ent_store *store, const ent_indicator *ind,
+    int *found, ent_msg *msg) __attribute__((warn_unused_result));
+
+/* Calls fn for every indicator of type `type` (ENT_TYPE_AUTO: all), in
+ * (type, value) order; revoked and expired ones only when include_inactive. */
+ent_err ent_store_each(ent_store *store, ent_type type, int include_inactive,
+    ent_record_fn fn, void *ctx, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
+/* Counts active indicators per type into counts[ENT_TYPE_COUNT]
+ * (counts[ENT_TYPE_AUTO] is the total). */
+ent_err ent_store_count(ent_store *store, uint64_t counts[ENT_TYPE_COUNT],
+    ent_msg *msg) __attribute__((warn_unused_result));
+
+/*
+ * Calls fn for each active indicator that covers ind: the same indicator;
+ * for a domain also each parent domain; for an address or a network also
+ * each network containing it. Other types match exactly. *held is set to
+ * the number of covering indicators.
+ */
+ent_err ent_store_check(ent_store *store, const ent_indicator *ind,
+    ent_record_fn fn, void *ctx, int *held, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
+#endif
