@@ -36,12 +36,31 @@ ent_format_parse(const char *s, ent_format *out, ent_msg *msg)
 	    "list, csv)", s);
 }
 
-/* Where every reader sends its values. */
+/*
+ * Where every reader sends its values. Valid values are batched and stored
+ * in (type, value) order, the store's key order, which makes a bulk import
+ * several times faster than storing them in file order.
+ */
+#define BATCH_MAX (1u << 20)            /* values per batch */
+#define ARENA_MAX (64u << 20)           /* bytes of values per batch */
+
+typedef struct pending {
+	uint64_t key;                   /* type rank, then the value's first
+	                                   7 bytes: most comparisons end here */
+	uint32_t off, len;              /* the value, in the arena */
+	uint8_t type, tlp;
+	int8_t confidence;
+} pending;
+
 typedef struct sink {
 	ent_store *store;
 	const ent_import_opts *opts;
 	ent_import_report *report;
 	const char *name;
+	pending *batch;
+	size_t n;
+	char *arena;
+	size_t used;
 } sink;
 
 static void
@@ -58,34 +77,106 @@ skip(sink *k, uint64_t line, const char *why)
 	}
 }
 
-/* Canonicalises and stores one value; invalid ones are counted skipped.
- * Only a store failure is returned as an error. */
+static const char *sort_arena;	/* qsort has no context argument in C11 */
+
+/* The store's key order: type code, then the value's bytes. */
+static uint64_t
+sort_key(ent_type type, const char *v, size_t n)
+{
+	uint64_t key = (uint64_t)type << 56;
+
+	for (size_t i = 0; i < 7; i++)
+		key |= (uint64_t)(i < n ? (uint8_t)v[i] : 0) << (48 - 8 * i);
+	return key;
+}
+
+static int
+cmp_pending(const void *pa, const void *pb)
+{
+	const pending *a = pa, *b = pb;
+	size_t n;
+	int c;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	n = a->len < b->len ? a->len : b->len;
+	c = memcmp(sort_arena + a->off, sort_arena + b->off, n);
+	if (c != 0)
+		return c;
+	return (a->len > b->len) - (a->len < b->len);
+}
+
+/* Stores the batch in key order. Only a store failure is an error. */
+static ent_err
+sink_flush(sink *k, ent_msg *msg)
+{
+	ent_import_report *r = k->report;
+	ent_meta meta = k->opts->meta;
+	ent_indicator ind;
+	uint64_t before, after;
+	ent_err ret;
+
+	if (k->n == 0)
+		return ENT_OK;
+	sort_arena = k->arena;
+	qsort(k->batch, k->n, sizeof *k->batch, cmp_pending);
+	/* What was added is how much the store grew; the rest updated. */
+	if ((ret = ent_store_total(k->store, &before, msg)) != ENT_OK)
+		return ret;
+	for (size_t i = 0; i < k->n; i++) {
+		const pending *p = &k->batch[i];
+
+		ind.type = (ent_type)p->type;
+		ind.len = p->len;
+		memcpy(ind.value, k->arena + p->off, p->len);
+		ind.value[p->len] = '\0';
+		meta.tlp = (ent_tlp)p->tlp;
+		meta.confidence = p->confidence;
+		ret = ent_store_put(k->store, &ind, &meta, NULL, msg);
+		if (ret != ENT_OK)
+			return ret;
+		r->types[ind.type]++;
+		if (k->opts->progress != NULL && (i & 0xffff) == 0xffff)
+			k->opts->progress(r->added + r->updated + i + 1,
+			    k->opts->progress_ctx);
+	}
+	if ((ret = ent_store_total(k->store, &after, msg)) != ENT_OK)
+		return ret;
+	r->added += after - before;
+	r->updated += k->n - (after - before);
+	k->n = 0;
+	k->used = 0;
+	return ENT_OK;
+}
+
+/* Canonicalises one value into the batch; an invalid one is counted
+ * skipped. Only a store failure (when the batch is flushed) is an error. */
 static ent_err
 sink_put(sink *k, const char *s, size_t n, uint64_t line,
     const ent_meta *meta, ent_msg *msg)
 {
 	ent_indicator ind;
 	ent_msg why;
-	int added;
-	ent_err ret;
+	pending *p;
 
-	ret = ent_indicator_parse(&ind, s, n, k->opts->type, &why);
-	if (ret != ENT_OK) {
+	if (ent_indicator_parse(&ind, s, n, k->opts->type, &why) != ENT_OK) {
 		skip(k, line, why.text);
 		return ENT_OK;
 	}
-	ret = ent_store_put(k->store, &ind, meta, &added, msg);
-	if (ret != ENT_OK)
-		return ret;
-	if (k->opts->progress != NULL &&
-	    ((k->report->added + k->report->updated) & 0xffff) == 0)
-		k->opts->progress(k->report->added + k->report->updated,
-		    k->opts->progress_ctx);
-	if (added)
-		k->report->added++;
-	else
-		k->report->updated++;
-	k->report->types[ind.type]++;
+	if (k->n == BATCH_MAX || k->used + ind.len > ARENA_MAX) {
+		ent_err ret = sink_flush(k, msg);
+		if (ret != ENT_OK)
+			return ret;
+	}
+	p = &k->batch[k->n++];
+	p->off = (uint32_t)k->used;
+	p->len = (uint32_t)ind.len;
+	p->type = (uint8_t)ind.type;
+	p->key = sort_key(ind.type, ind.value, ind.len);
+	p->tlp = (uint8_t)meta->tlp;
+	p->confidence = (int8_t)meta->confidence;
+	memcpy(k->arena + k->used, ind.value, ind.len);
+	k->used += ind.len;
 	return ENT_OK;
 }
 
@@ -433,21 +524,30 @@ ent_import_stream(ent_store *store, FILE *f, const char *name,
     const ent_import_opts *opts, ent_import_report *report, ent_msg *msg)
 {
 	input *in = input_open(f);
-	sink k = { store, opts, report, name };
+	sink k = { store, opts, report, name, NULL, 0, NULL, 0 };
 	ent_format fmt = opts->format;
 	ent_err ret;
 
 	memset(report, 0, sizeof *report);
-	if (in == NULL)
-		return ent_fail(msg, ENT_ENOMEM, "out of memory");
+	k.batch = malloc(BATCH_MAX * sizeof *k.batch);
+	k.arena = malloc(ARENA_MAX);
+	if (in == NULL || k.batch == NULL || k.arena == NULL) {
+		ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((unsigned)fmt >= ENT_FORMAT_COUNT) {
-		input_close(in);
-		return ent_fail(msg, ENT_EINVAL, "unknown format");
+		ret = ent_fail(msg, ENT_EINVAL, "unknown format");
+		goto out;
 	}
 	if (fmt == ENT_FORMAT_AUTO)
 		fmt = detect(in);
 	report->format = fmt;
 	ret = readers[fmt](&k, in, msg);
+	if (ret == ENT_OK)
+		ret = sink_flush(&k, msg);
+out:
+	free(k.batch);
+	free(k.arena);
 	input_close(in);
 	return ret;
 }

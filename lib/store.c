@@ -12,15 +12,15 @@
 /* Schema migrations: migrations[i] takes user_version i to i + 1. Never
  * edit one that has shipped; append a new one. */
 static const char *const migrations[] = {
-	/* 0 -> 1. sources is a list of source ids, tags a list of tags, both
-	 * written ",a,b," so that one row holds an indicator whole and a
-	 * bulk import touches one B-tree entry per indicator. */
+	/* 0 -> 1. type is the ent_type code (indicator.h: never renumbered).
+	 * One row per indicator, keyed by (type, value) in one
+	 * B-tree: sources (source ids) and tags are lists written ",a,b,", so
+	 * that a bulk import touches one B-tree entry per indicator. */
 	"CREATE TABLE source ("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE indicator ("
-	"  id INTEGER PRIMARY KEY,"
-	"  type TEXT NOT NULL,"
+	"  type INTEGER NOT NULL,"
 	"  value TEXT NOT NULL,"
 	"  sources TEXT NOT NULL,"
 	"  tags TEXT NOT NULL DEFAULT ',',"
@@ -30,33 +30,43 @@ static const char *const migrations[] = {
 	"  tlp INTEGER NOT NULL,"
 	"  valid_until INTEGER,"
 	"  revoked INTEGER NOT NULL DEFAULT 0,"
-	"  UNIQUE (type, value));",
+	"  PRIMARY KEY (type, value)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
-	Q_FIND, Q_INSERT, Q_UPDATE, Q_TAG, Q_SOURCE_ADD, Q_SOURCE_ID, Q_SOURCES, Q_REVOKE,
+	Q_INSERT, Q_UPDATE, Q_UPSERT, Q_TOTAL, Q_TAG, Q_SOURCE_ADD, Q_SOURCE_ID, Q_SOURCES, Q_REVOKE,
 	Q_EACH, Q_COUNT, Q_GET, NQ
 };
 
+/* How a sighting merges into the row that is there: sources and tags
+ * gain, last seen moves on, TLP becomes the stricter, confidence the
+ * higher. ?3 is ",source-id,". */
+#define MERGE \
+	"sources = CASE WHEN instr(sources, ?3) THEN sources " \
+	"  ELSE sources || substr(?3, 2) END, " \
+	"last_seen = max(last_seen, ?4), " \
+	"first_seen = min(first_seen, ?4), " \
+	"confidence = CASE WHEN ?5 IS NULL THEN confidence " \
+	"  ELSE max(coalesce(confidence, -1), ?5) END, " \
+	"tlp = max(tlp, ?6), " \
+	"valid_until = CASE WHEN ?7 IS NULL OR valid_until IS NULL " \
+	"  THEN NULL ELSE max(valid_until, ?7) END "
+
 static const char *const sql[NQ] = {
-	[Q_FIND] = "SELECT id FROM indicator WHERE type = ?1 AND value = ?2",
-	[Q_INSERT] = "INSERT INTO indicator (type, value, sources, "
+	[Q_INSERT] = "INSERT OR IGNORE INTO indicator (type, value, sources, "
 	    "first_seen, last_seen, confidence, tlp, valid_until) "
 	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
-	[Q_UPDATE] = "UPDATE indicator SET "
-	    "sources = CASE WHEN instr(sources, ?3) THEN sources "
-	    "  ELSE sources || substr(?3, 2) END, "
-	    "last_seen = max(last_seen, ?4), "
-	    "first_seen = min(first_seen, ?4), "
-	    "confidence = CASE WHEN ?5 IS NULL THEN confidence "
-	    "  ELSE max(coalesce(confidence, -1), ?5) END, "
-	    "tlp = max(tlp, ?6), "
-	    "valid_until = CASE WHEN ?7 IS NULL OR valid_until IS NULL "
-	    "  THEN NULL ELSE max(valid_until, ?7) END "
-	    "WHERE id = ?8",
-	[Q_TAG] = "UPDATE indicator SET tags = tags || ?2 || ',' "
-	    "WHERE id = ?1 AND instr(tags, ',' || ?2 || ',') = 0",
+	[Q_UPDATE] = "UPDATE indicator SET " MERGE
+	    "WHERE type = ?1 AND value = ?2",
+	[Q_UPSERT] = "INSERT INTO indicator (type, value, sources, "
+	    "first_seen, last_seen, confidence, tlp, valid_until) "
+	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT (type, value) DO UPDATE SET " MERGE,
+	[Q_TOTAL] = "SELECT count(*) FROM indicator",
+	[Q_TAG] = "UPDATE indicator SET tags = tags || ?3 || ',' "
+	    "WHERE type = ?1 AND value = ?2 AND instr(tags, ',' || ?3 || ',') "
+	    "= 0",
 	[Q_SOURCE_ADD] = "INSERT OR IGNORE INTO source (name) VALUES (?1)",
 	[Q_SOURCE_ID] = "SELECT id FROM source WHERE name = ?1",
 	[Q_SOURCES] = "SELECT id, name FROM source",
@@ -82,6 +92,7 @@ struct ent_store {
 	sqlite3_stmt *q[NQ];
 	int64_t source_id;          /* cache of the last source looked up */
 	char source_name[ENT_NAME_MAX + 1];
+	char source_list[32];       /* ",id," of that source */
 	/* source id -> name, loaded when records are read */
 	char **names;
 	size_t nnames;
@@ -270,6 +281,8 @@ source_id(ent_store *s, const char *name, int64_t *id, ent_msg *msg)
 	sqlite3_reset(st);
 	s->source_id = *id;
 	snprintf(s->source_name, sizeof s->source_name, "%s", name);
+	snprintf(s->source_list, sizeof s->source_list, ",%lld,",
+	    (long long)*id);
 	s->names_stale = 1;
 	return ENT_OK;
 }
@@ -279,14 +292,12 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
     int *added, ent_msg *msg)
 {
 	sqlite3_stmt *st;
-	int64_t id, sid = -1, seen = meta->seen ? meta->seen : now();
-	int rc, isnew;
-	const char *tname = ent_type_name(ind->type);
+	int64_t sid = -1, seen = meta->seen ? meta->seen : now();
+	int isnew = 0;
 	const char *src = meta->source ? meta->source : "local";
-	char sources[32];
 	ent_err ret;
 
-	if (ind->type == ENT_TYPE_AUTO || tname == NULL)
+	if (ind->type <= ENT_TYPE_AUTO || ind->type >= ENT_TYPE_COUNT)
 		return ent_fail(msg, ENT_EINVAL, "indicator has no type");
 	if ((unsigned)meta->tlp >= ENT_TLP_COUNT || meta->confidence > 100 ||
 	    meta->confidence < -1)
@@ -294,36 +305,32 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
 		    "range");
 	if ((ret = source_id(s, src, &sid, msg)) != ENT_OK)
 		return ret;
-	snprintf(sources, sizeof sources, ",%lld,", (long long)sid);
-	st = stmt(s, Q_FIND);
-	sqlite3_bind_text(st, 1, tname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ind->value, (int)ind->len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		isnew = 0;
-		st = stmt(s, Q_UPDATE);
-		sqlite3_bind_int64(st, 8, id);
-	} else if (rc == SQLITE_DONE) {
-		isnew = 1;
-		st = stmt(s, Q_INSERT);
-		sqlite3_bind_text(st, 1, tname, -1, SQLITE_STATIC);
+	/* Insert when new, else merge into the row that is there: in one
+	 * statement when the caller need not know which. */
+	for (int q = added ? Q_INSERT : Q_UPSERT; q <= Q_UPSERT; q++) {
+		/* every parameter is bound: no need to clear bindings */
+		st = s->q[q];
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, (int)ind->type);
 		sqlite3_bind_text(st, 2, ind->value, (int)ind->len,
 		    SQLITE_STATIC);
-	} else {
-		return db_fail(s, msg, "finding an indicator");
+		sqlite3_bind_text(st, 3, s->source_list, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, seen);
+		if (meta->confidence >= 0)
+			sqlite3_bind_int(st, 5, meta->confidence);
+		else
+			sqlite3_bind_null(st, 5);
+		sqlite3_bind_int(st, 6, (int)meta->tlp);
+		if (meta->valid_until)
+			sqlite3_bind_int64(st, 7, meta->valid_until);
+		else
+			sqlite3_bind_null(st, 7);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_fail(s, msg, "storing an indicator");
+		isnew = q == Q_INSERT && sqlite3_changes(s->db) > 0;
+		if (isnew || q != Q_INSERT)
+			break;
 	}
-	sqlite3_bind_text(st, 3, sources, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, seen);
-	if (meta->confidence >= 0)
-		sqlite3_bind_int(st, 5, meta->confidence);
-	sqlite3_bind_int(st, 6, (int)meta->tlp);
-	if (meta->valid_until)
-		sqlite3_bind_int64(st, 7, meta->valid_until);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_fail(s, msg, "storing an indicator");
-	if (isnew)
-		id = sqlite3_last_insert_rowid(s->db);
 	if (added != NULL)
 		*added = isnew;
 	for (size_t i = 0; i < meta->ntags; i++) {
@@ -333,8 +340,10 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
 			return ent_fail(msg, ENT_EINVAL, "tag '%s': a tag has 1 "
 			    "to %d bytes and no ','", tag, ENT_NAME_MAX);
 		st = stmt(s, Q_TAG);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 1, (int)ind->type);
+		sqlite3_bind_text(st, 2, ind->value, (int)ind->len,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return db_fail(s, msg, "tagging an indicator");
 	}
@@ -347,7 +356,7 @@ ent_store_revoke(ent_store *s, const ent_indicator *ind, int *found,
 {
 	sqlite3_stmt *st = stmt(s, Q_REVOKE);
 
-	sqlite3_bind_text(st, 1, ent_type_name(ind->type), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 1, (int)ind->type);
 	sqlite3_bind_text(st, 2, ind->value, (int)ind->len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_fail(s, msg, "revoking an indicator");
@@ -457,10 +466,11 @@ each_row(ent_store *s, sqlite3_stmt *st, ent_record_fn fn, void *ctx,
 		return ret;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ent_record r;
-		const char *tname = (const char *)sqlite3_column_text(st, 0);
+		int t = sqlite3_column_int(st, 0);
 
-		if (ent_type_parse(tname ? tname : "", &r.type, NULL) != ENT_OK)
+		if (t <= ENT_TYPE_AUTO || t >= ENT_TYPE_COUNT)
 			continue;	/* a type this version does not know */
+		r.type = (ent_type)t;
 		r.value = (const char *)sqlite3_column_text(st, 1);
 		r.tlp = (ent_tlp)sqlite3_column_int(st, 2);
 		r.confidence = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
@@ -495,11 +505,22 @@ ent_store_each(ent_store *s, ent_type type, int include_inactive,
 	sqlite3_stmt *st = stmt(s, Q_EACH);
 
 	if (type != ENT_TYPE_AUTO)
-		sqlite3_bind_text(st, 1, ent_type_name(type), -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_int(st, 1, (int)type);
 	sqlite3_bind_int(st, 2, include_inactive != 0);
 	sqlite3_bind_int64(st, 3, now());
 	return each_row(s, st, fn, ctx, NULL, msg);
+}
+
+ent_err
+ent_store_total(ent_store *s, uint64_t *total, ent_msg *msg)
+{
+	sqlite3_stmt *st = stmt(s, Q_TOTAL);
+
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_fail(s, msg, "counting indicators");
+	*total = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ENT_OK;
 }
 
 ent_err
@@ -512,9 +533,8 @@ ent_store_count(ent_store *s, uint64_t counts[ENT_TYPE_COUNT], ent_msg *msg)
 	sqlite3_bind_int(st, 2, 0);
 	sqlite3_bind_int64(st, 3, now());
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ent_type t;
-		const char *tname = (const char *)sqlite3_column_text(st, 0);
-		if (ent_type_parse(tname ? tname : "", &t, NULL) != ENT_OK)
+		int t = sqlite3_column_int(st, 0);
+		if (t <= ENT_TYPE_AUTO || t >= ENT_TYPE_COUNT)
 			continue;
 		counts[t] = (uint64_t)sqlite3_column_int64(st, 1);
 		counts[ENT_TYPE_AUTO] += counts[t];
@@ -532,7 +552,7 @@ get(ent_store *s, ent_type type, const char *value, ent_record_fn fn,
 {
 	sqlite3_stmt *st = stmt(s, Q_GET);
 
-	sqlite3_bind_text(st, 1, ent_type_name(type), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 1, (int)type);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now());
 	return each_row(s, st, fn, ctx, held, msg);

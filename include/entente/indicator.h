@@ -22,6 +22,7 @@
 #include "entente/err.h"
 #include "entente/limits.h"
 
+/* The codes are stored: never renumber, only append. */
 typedef enum ent_type {
 	ENT_TYPE_AUTO = 0, /* detect from the value */
 	ENT_TYPE_IPV4,

@@ -65,8 +65,9 @@ void ent_store_rollback(ent_store *store);
 /*
  * Adds the indicator or, when held, merges: the source and tags are added,
  * last seen moves forward, TLP becomes the stricter of the two, confidence
- * the higher. A revoked indicator stays revoked. *added (if not NULL) is 1
- * when new, 0 when updated.
+ * the higher. A revoked indicator stays revoked. *added is set to 1 when
+ * new, 0 when updated; with added NULL the put is one statement, faster
+ * (bulk imports count with ent_store_total instead).
  */
 ent_err ent_store_put(ent_store *store, const ent_indicator *ind,
     const ent_meta *meta, int *added, ent_msg *msg)
@@ -81,6 +82,10 @@ ent_err ent_store_revoke(ent_store *store, const ent_indicator *ind,
  * (type, value) order; revoked and expired ones only when include_inactive. */
 ent_err ent_store_each(ent_store *store, ent_type type, int include_inactive,
     ent_record_fn fn, void *ctx, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
+/* Counts every stored indicator, active or not. */
+ent_err ent_store_total(ent_store *store, uint64_t *total, ent_msg *msg)
 	__attribute__((warn_unused_result));
 
 /* Counts active indicators per type into counts[ENT_TYPE_COUNT]
