@@ -3,6 +3,7 @@
  * A new format is a reader function plus a line in `readers`.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,30 +38,41 @@ ent_format_parse(const char *s, ent_format *out, ent_msg *msg)
 }
 
 /*
- * Where every reader sends its values. Valid values are batched and stored
- * in (type, value) order, the store's key order, which makes a bulk import
- * several times faster than storing them in file order.
+ * Where every reader sends its values. The reader runs in its own thread
+ * and fills batches of canonical values, sorted into the store's key order;
+ * the calling thread stores each batch while the next one is read. Storing
+ * in key order makes a bulk import several times faster than file order.
  */
-#define BATCH_MAX (1u << 20)            /* values per batch */
-#define ARENA_MAX (64u << 20)           /* bytes of values per batch */
+#define BATCH_MAX (1u << 18)            /* values per batch */
+#define ARENA_MAX (16u << 20)           /* bytes of values per batch */
 
 typedef struct pending {
-	uint64_t key;                   /* type rank, then the value's first
-	                                   7 bytes: most comparisons end here */
-	uint32_t off, len;              /* the value, in the arena */
+	uint64_t key;                   /* type, then the value's first 7
+	                                   bytes: most comparisons end here */
+	const char *v;                  /* the value, in the batch's arena */
+	uint32_t len;
 	uint8_t type, tlp;
 	int8_t confidence;
 } pending;
 
-typedef struct sink {
-	ent_store *store;
-	const ent_import_opts *opts;
-	ent_import_report *report;
-	const char *name;
-	pending *batch;
+typedef struct batch {
+	pending *items;
 	size_t n;
 	char *arena;
 	size_t used;
+} batch;
+
+typedef struct sink {
+	ent_store *store;
+	const ent_import_opts *opts;
+	ent_import_report *report;      /* skipped: reader; the rest: caller */
+	const char *name;
+	batch b[2];
+	int cur;                        /* the batch the reader fills */
+	/* hand-off between the reader and the storing thread */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int full[2], done, stop;
 } sink;
 
 static void
@@ -76,8 +88,6 @@ skip(sink *k, uint64_t line, const char *why)
 		r->nshown++;
 	}
 }
-
-static const char *sort_arena;	/* qsort has no context argument in C11 */
 
 /* The store's key order: type code, then the value's bytes. */
 static uint64_t
@@ -100,61 +110,41 @@ cmp_pending(const void *pa, const void *pb)
 	if (a->key != b->key)
 		return a->key < b->key ? -1 : 1;
 	n = a->len < b->len ? a->len : b->len;
-	c = memcmp(sort_arena + a->off, sort_arena + b->off, n);
+	c = memcmp(a->v, b->v, n);
 	if (c != 0)
 		return c;
 	return (a->len > b->len) - (a->len < b->len);
 }
 
-/* Stores the batch in key order. Only a store failure is an error. */
+/* Reader: sorts the current batch, hands it over and waits for the other
+ * one to be free. ENT_EIO when the storing side has stopped. */
 static ent_err
-sink_flush(sink *k, ent_msg *msg)
+handoff(sink *k, ent_msg *msg)
 {
-	ent_import_report *r = k->report;
-	ent_meta meta = k->opts->meta;
-	ent_indicator ind;
-	uint64_t before, after;
-	ent_err ret;
+	batch *b = &k->b[k->cur];
+	int stop;
 
-	if (k->n == 0)
-		return ENT_OK;
-	sort_arena = k->arena;
-	qsort(k->batch, k->n, sizeof *k->batch, cmp_pending);
-	/* What was added is how much the store grew; the rest updated. */
-	if ((ret = ent_store_total(k->store, &before, msg)) != ENT_OK)
-		return ret;
-	for (size_t i = 0; i < k->n; i++) {
-		const pending *p = &k->batch[i];
-
-		ind.type = (ent_type)p->type;
-		ind.len = p->len;
-		memcpy(ind.value, k->arena + p->off, p->len);
-		ind.value[p->len] = '\0';
-		meta.tlp = (ent_tlp)p->tlp;
-		meta.confidence = p->confidence;
-		ret = ent_store_put(k->store, &ind, &meta, NULL, msg);
-		if (ret != ENT_OK)
-			return ret;
-		r->types[ind.type]++;
-		if (k->opts->progress != NULL && (i & 0xffff) == 0xffff)
-			k->opts->progress(r->added + r->updated + i + 1,
-			    k->opts->progress_ctx);
-	}
-	if ((ret = ent_store_total(k->store, &after, msg)) != ENT_OK)
-		return ret;
-	r->added += after - before;
-	r->updated += k->n - (after - before);
-	k->n = 0;
-	k->used = 0;
-	return ENT_OK;
+	qsort(b->items, b->n, sizeof *b->items, cmp_pending);
+	pthread_mutex_lock(&k->mu);
+	k->full[k->cur] = 1;
+	pthread_cond_broadcast(&k->cv);
+	k->cur ^= 1;
+	while (k->full[k->cur] && !k->stop)
+		pthread_cond_wait(&k->cv, &k->mu);
+	stop = k->stop;
+	pthread_mutex_unlock(&k->mu);
+	k->b[k->cur].n = 0;
+	k->b[k->cur].used = 0;
+	return stop ? ent_fail(msg, ENT_EIO, "stopped") : ENT_OK;
 }
 
 /* Canonicalises one value into the batch; an invalid one is counted
- * skipped. Only a store failure (when the batch is flushed) is an error. */
+ * skipped. Only a stop of the storing side is an error. */
 static ent_err
 sink_put(sink *k, const char *s, size_t n, uint64_t line,
     const ent_meta *meta, ent_msg *msg)
 {
+	batch *b = &k->b[k->cur];
 	ent_indicator ind;
 	ent_msg why;
 	pending *p;
@@ -163,20 +153,57 @@ sink_put(sink *k, const char *s, size_t n, uint64_t line,
 		skip(k, line, why.text);
 		return ENT_OK;
 	}
-	if (k->n == BATCH_MAX || k->used + ind.len > ARENA_MAX) {
-		ent_err ret = sink_flush(k, msg);
+	if (b->n == BATCH_MAX || b->used + ind.len > ARENA_MAX) {
+		ent_err ret = handoff(k, msg);
 		if (ret != ENT_OK)
 			return ret;
+		b = &k->b[k->cur];
 	}
-	p = &k->batch[k->n++];
-	p->off = (uint32_t)k->used;
+	p = &b->items[b->n++];
+	memcpy(b->arena + b->used, ind.value, ind.len);
+	p->v = b->arena + b->used;
 	p->len = (uint32_t)ind.len;
 	p->type = (uint8_t)ind.type;
 	p->key = sort_key(ind.type, ind.value, ind.len);
 	p->tlp = (uint8_t)meta->tlp;
 	p->confidence = (int8_t)meta->confidence;
-	memcpy(k->arena + k->used, ind.value, ind.len);
-	k->used += ind.len;
+	b->used += ind.len;
+	return ENT_OK;
+}
+
+/* Caller's thread: stores one sorted batch. */
+static ent_err
+store_batch(sink *k, const batch *b, ent_msg *msg)
+{
+	ent_import_report *r = k->report;
+	ent_meta meta = k->opts->meta;
+	ent_indicator ind;
+	uint64_t before, after, done = r->added + r->updated;
+	ent_err ret;
+
+	/* What was added is how much the store grew; the rest updated. */
+	if ((ret = ent_store_total(k->store, &before, msg)) != ENT_OK)
+		return ret;
+	for (size_t i = 0; i < b->n; i++) {
+		const pending *p = &b->items[i];
+
+		ind.type = (ent_type)p->type;
+		ind.len = p->len;
+		memcpy(ind.value, p->v, p->len);
+		ind.value[p->len] = '\0';
+		meta.tlp = (ent_tlp)p->tlp;
+		meta.confidence = p->confidence;
+		ret = ent_store_put(k->store, &ind, &meta, NULL, msg);
+		if (ret != ENT_OK)
+			return ret;
+		r->types[ind.type]++;
+		if (k->opts->progress != NULL && ((done + i) & 0xffff) == 0xffff)
+			k->opts->progress(done + i + 1, k->opts->progress_ctx);
+	}
+	if ((ret = ent_store_total(k->store, &after, msg)) != ENT_OK)
+		return ret;
+	r->added += after - before;
+	r->updated += b->n - (after - before);
 	return ENT_OK;
 }
 
@@ -519,19 +546,83 @@ detect(input *in)
 	return ENT_FORMAT_LIST;
 }
 
+typedef struct reader_job {
+	sink *k;
+	input *in;
+	reader_fn read;
+	ent_err ret;
+	ent_msg msg;
+} reader_job;
+
+static void *
+reader_main(void *arg)
+{
+	reader_job *j = arg;
+	sink *k = j->k;
+
+	j->ret = j->read(k, j->in, &j->msg);
+	if (j->ret == ENT_OK && k->b[k->cur].n > 0)
+		j->ret = handoff(k, &j->msg);
+	pthread_mutex_lock(&k->mu);
+	k->done = 1;
+	pthread_cond_broadcast(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/* Stores batches as the reader hands them over, in order. */
+static ent_err
+store_all(sink *k, ent_msg *msg)
+{
+	int next = 0;
+	ent_err ret = ENT_OK;
+
+	for (;;) {
+		pthread_mutex_lock(&k->mu);
+		while (!k->full[next] && !k->done)
+			pthread_cond_wait(&k->cv, &k->mu);
+		if (!k->full[next]) {
+			pthread_mutex_unlock(&k->mu);
+			return ENT_OK;
+		}
+		pthread_mutex_unlock(&k->mu);
+		ret = store_batch(k, &k->b[next], msg);
+		pthread_mutex_lock(&k->mu);
+		k->full[next] = 0;
+		if (ret != ENT_OK)
+			k->stop = 1;
+		pthread_cond_broadcast(&k->cv);
+		pthread_mutex_unlock(&k->mu);
+		if (ret != ENT_OK)
+			return ret;
+		next ^= 1;
+	}
+}
+
 ent_err
 ent_import_stream(ent_store *store, FILE *f, const char *name,
     const ent_import_opts *opts, ent_import_report *report, ent_msg *msg)
 {
 	input *in = input_open(f);
-	sink k = { store, opts, report, name, NULL, 0, NULL, 0 };
+	sink k;
+	reader_job job;
+	pthread_t reader;
 	ent_format fmt = opts->format;
 	ent_err ret;
+	int ok = in != NULL;
 
 	memset(report, 0, sizeof *report);
-	k.batch = malloc(BATCH_MAX * sizeof *k.batch);
-	k.arena = malloc(ARENA_MAX);
-	if (in == NULL || k.batch == NULL || k.arena == NULL) {
+	memset(&k, 0, sizeof k);
+	k.store = store;
+	k.opts = opts;
+	k.report = report;
+	k.name = name;
+	for (int i = 0; i < 2; i++) {
+		k.b[i].items = malloc(BATCH_MAX * sizeof *k.b[i].items);
+		k.b[i].arena = malloc(ARENA_MAX);
+		ok &= k.b[i].items != NULL && k.b[i].arena != NULL;
+	}
+	if (!ok) {
 		ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -542,12 +633,26 @@ ent_import_stream(ent_store *store, FILE *f, const char *name,
 	if (fmt == ENT_FORMAT_AUTO)
 		fmt = detect(in);
 	report->format = fmt;
-	ret = readers[fmt](&k, in, msg);
-	if (ret == ENT_OK)
-		ret = sink_flush(&k, msg);
+	pthread_mutex_init(&k.mu, NULL);
+	pthread_cond_init(&k.cv, NULL);
+	job = (reader_job){ &k, in, readers[fmt], ENT_OK, { "" } };
+	if (pthread_create(&reader, NULL, reader_main, &job) != 0) {
+		ret = ent_fail(msg, ENT_ENOMEM, "cannot start a thread");
+	} else {
+		ret = store_all(&k, msg);
+		pthread_join(reader, NULL);
+		if (ret == ENT_OK && job.ret != ENT_OK) {
+			ret = job.ret;
+			*msg = job.msg;
+		}
+	}
+	pthread_cond_destroy(&k.cv);
+	pthread_mutex_destroy(&k.mu);
 out:
-	free(k.batch);
-	free(k.arena);
+	for (int i = 0; i < 2; i++) {
+		free(k.b[i].items);
+		free(k.b[i].arena);
+	}
 	input_close(in);
 	return ret;
 }
