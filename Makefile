@@ -37,7 +37,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
-TESTS   := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+TESTS   := $(TEST_SRC:tests/%.c=$(B)/tests/%) $(B)/tests/hostile
 BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 all: $(B)/entente

@@ -382,6 +382,19 @@ ent_node_close(ent_node *node)
 	free(node);
 }
 
+void
+ent_node_sign(const ent_node *node, const uint8_t *m, size_t mlen,
+    uint8_t sig[static 64])
+{
+	crypto_sign_detached(sig, NULL, m, mlen, node->sk);
+}
+
+const uint8_t *
+ent_node_seed(const ent_node *node)
+{
+	return node->sk;	/* libsodium's secret key is seed || pk */
+}
+
 const char *ent_node_name(const ent_node *node) { return node->name; }
 const char *ent_node_vkey(const ent_node *node) { return node->vkey; }
 const char *ent_node_home(const ent_node *node) { return node->home; }

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "entente/limits.h"
@@ -35,7 +36,18 @@ struct ent_psi {
 	size_t *result;
 	uint64_t nresult;
 	int done;
+	double cpu;             /* seconds of CPU spent, on every thread */
 };
+
+/* CPU seconds of the calling thread. */
+static double
+thread_cpu(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 /* --- elements and comparisons ----------------------------------------- */
 
@@ -97,6 +109,7 @@ typedef struct slice {
 	job *j;
 	size_t from, to;
 	int *bad;
+	double cpu;             /* of a worker thread */
 } slice;
 
 static void *
@@ -105,6 +118,17 @@ run_slice(void *arg)
 	slice *s = arg;
 
 	s->j->fn(s->j, s->from, s->to, s->bad);
+	return NULL;
+}
+
+static void *
+run_worker(void *arg)
+{
+	slice *s = arg;
+	double t0 = thread_cpu();
+
+	run_slice(s);
+	s->cpu = thread_cpu() - t0;
 	return NULL;
 }
 
@@ -125,16 +149,18 @@ parallel(job *j, size_t n)
 		t = 1;
 	memset(j->bad, 0, sizeof j->bad);
 	for (unsigned i = 0; i < t; i++) {
-		sl[i] = (slice){ j, n * i / t, n * (i + 1) / t, &j->bad[i] };
+		sl[i] = (slice){ j, n * i / t, n * (i + 1) / t, &j->bad[i], 0 };
 		if (i + 1 < t)
-			started[i] = pthread_create(&tid[i], NULL, run_slice,
+			started[i] = pthread_create(&tid[i], NULL, run_worker,
 			    &sl[i]) == 0;
 		if (!started[i])	/* the last slice, or no thread */
 			run_slice(&sl[i]);
 	}
 	for (unsigned i = 0; i < t; i++) {
-		if (started[i])
+		if (started[i]) {
 			pthread_join(tid[i], NULL);
+			j->p->cpu += sl[i].cpu;
+		}
 		if (j->bad[i] && (!bad || j->bad[i] < bad))
 			bad = j->bad[i];
 	}
@@ -158,7 +184,10 @@ blind_fn(job *j, size_t from, size_t to, int *bad)
 	}
 }
 
-/* validate a received point, blind it with our scalar, compare form */
+/* validate a received point, blind it with our scalar, compare form.
+ * crypto_scalarmult_ristretto255 decodes strictly (a non-canonical or
+ * invalid encoding fails) and fails when the result is the identity, which
+ * it is exactly when the point is: it is the validation. */
 static void
 reblind_fn(job *j, size_t from, size_t to, int *bad)
 {
@@ -168,7 +197,6 @@ reblind_fn(job *j, size_t from, size_t to, int *bad)
 	for (size_t i = from; i < to; i++) {
 		const uint8_t *pt = j->in + i * 32;
 		if (sodium_is_zero(pt, 32) ||
-		    !crypto_core_ristretto255_is_valid_point(pt) ||
 		    crypto_scalarmult_ristretto255(q, p->scalar, pt) != 0) {
 			if (!*bad)
 				*bad = (int)i + 1;
@@ -262,7 +290,12 @@ create(ent_psi **out, int initiator, ent_psi_mode mode,
 		return ent_fail(msg, ENT_ENOMEM, "out of memory");
 	}
 	crypto_core_ristretto255_scalar_random(p->scalar);
-	if ((ret = prepare(p, items, n, msg)) != ENT_OK) {
+	{
+		double t0 = thread_cpu();
+		ret = prepare(p, items, n, msg);
+		p->cpu += thread_cpu() - t0;
+	}
+	if (ret != ENT_OK) {
 		ent_psi_destroy(p);
 		return ret;
 	}
@@ -387,8 +420,8 @@ check_chunk(ent_psi *p, size_t len, size_t rec, uint64_t have, uint64_t total,
 	return ENT_OK;
 }
 
-ent_err
-ent_psi_send(ent_psi *p, uint8_t *out, size_t max, size_t *len, ent_msg *msg)
+static ent_err
+do_send(ent_psi *p, uint8_t *out, size_t max, size_t *len, ent_msg *msg)
 {
 	job j;
 	size_t n;
@@ -414,8 +447,8 @@ ent_psi_send(ent_psi *p, uint8_t *out, size_t max, size_t *len, ent_msg *msg)
 	return ENT_OK;
 }
 
-ent_err
-ent_psi_feed(ent_psi *p, const uint8_t *in, size_t len, uint8_t *out,
+static ent_err
+do_feed(ent_psi *p, const uint8_t *in, size_t len, uint8_t *out,
     size_t *outlen, ent_msg *msg)
 {
 	size_t n;
@@ -456,8 +489,8 @@ ent_psi_feed(ent_psi *p, const uint8_t *in, size_t len, uint8_t *out,
 	return ENT_OK;
 }
 
-ent_err
-ent_psi_drain(ent_psi *p, uint8_t *out, size_t max, size_t *outlen,
+static ent_err
+do_drain(ent_psi *p, uint8_t *out, size_t max, size_t *outlen,
     ent_msg *msg)
 {
 	uint64_t n;
@@ -490,8 +523,8 @@ ent_psi_finish(ent_psi *p, ent_msg *msg)
 	return ENT_OK;
 }
 
-ent_err
-ent_psi_take_elements(ent_psi *p, const uint8_t *in, size_t len,
+static ent_err
+do_take_elements(ent_psi *p, const uint8_t *in, size_t len,
     ent_msg *msg)
 {
 	size_t n;
@@ -518,8 +551,8 @@ ent_psi_take_elements(ent_psi *p, const uint8_t *in, size_t len,
 	return ENT_OK;
 }
 
-ent_err
-ent_psi_take_replies(ent_psi *p, const uint8_t *in, size_t len, ent_msg *msg)
+static ent_err
+do_take_replies(ent_psi *p, const uint8_t *in, size_t len, ent_msg *msg)
 {
 	size_t n;
 	ent_err ret;
@@ -571,8 +604,8 @@ contains(const uint8_t *sorted, uint64_t n, size_t tlen, const uint8_t *rec)
 	return 0;
 }
 
-ent_err
-ent_psi_result(ent_psi *p, const size_t **idx, uint64_t *count, ent_msg *msg)
+static ent_err
+do_result(ent_psi *p, const size_t **idx, uint64_t *count, ent_msg *msg)
 {
 	*idx = NULL;
 	*count = 0;
@@ -610,4 +643,72 @@ ent_psi_result(ent_psi *p, const size_t **idx, uint64_t *count, ent_msg *msg)
 	*idx = p->result;
 	*count = p->nresult;
 	return ENT_OK;
+}
+
+ent_err
+ent_psi_send(ent_psi *p, uint8_t *out, size_t max, size_t *len, ent_msg *msg)
+{
+	double t0 = thread_cpu();
+	ent_err ret = do_send(p, out, max, len, msg);
+
+	p->cpu += thread_cpu() - t0;
+	return ret;
+}
+
+ent_err
+ent_psi_feed(ent_psi *p, const uint8_t *in, size_t len, uint8_t *out,
+    size_t *outlen, ent_msg *msg)
+{
+	double t0 = thread_cpu();
+	ent_err ret = do_feed(p, in, len, out, outlen, msg);
+
+	p->cpu += thread_cpu() - t0;
+	return ret;
+}
+
+ent_err
+ent_psi_drain(ent_psi *p, uint8_t *out, size_t max, size_t *outlen,
+    ent_msg *msg)
+{
+	double t0 = thread_cpu();
+	ent_err ret = do_drain(p, out, max, outlen, msg);
+
+	p->cpu += thread_cpu() - t0;
+	return ret;
+}
+
+ent_err
+ent_psi_take_elements(ent_psi *p, const uint8_t *in, size_t len,
+    ent_msg *msg)
+{
+	double t0 = thread_cpu();
+	ent_err ret = do_take_elements(p, in, len, msg);
+
+	p->cpu += thread_cpu() - t0;
+	return ret;
+}
+
+ent_err
+ent_psi_take_replies(ent_psi *p, const uint8_t *in, size_t len, ent_msg *msg)
+{
+	double t0 = thread_cpu();
+	ent_err ret = do_take_replies(p, in, len, msg);
+
+	p->cpu += thread_cpu() - t0;
+	return ret;
+}
+
+ent_err
+ent_psi_result(ent_psi *p, const size_t **idx, uint64_t *count, ent_msg *msg)
+{
+	double t0 = thread_cpu();
+	ent_err ret = do_result(p, idx, count, msg);
+
+	p->cpu += thread_cpu() - t0;
+	return ret;
+}
+double
+ent_psi_cpu(const ent_psi *p)
+{
+	return p->cpu;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "entente/store.h"
+#include "store_int.h"
 
 /* Schema migrations: migrations[i] takes user_version i to i + 1. Never
  * edit one that has shipped; append a new one. */
@@ -31,6 +32,52 @@ static const char *const migrations[] = {
 	"  valid_until INTEGER,"
 	"  revoked INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (type, value)) WITHOUT ROWID;",
+	/* 1 -> 2: partners. Budgets and withdrawals are kept by name and key
+	 * apart from the peer row, so removing and re-adding a peer resets
+	 * neither. */
+	"CREATE TABLE peer ("
+	"  name TEXT PRIMARY KEY,"
+	"  vkey TEXT NOT NULL UNIQUE,"
+	"  pk BLOB NOT NULL UNIQUE,"
+	"  addr TEXT NOT NULL,"
+	"  max_set INTEGER NOT NULL,"
+	"  daily_budget INTEGER NOT NULL,"
+	"  min_interval INTEGER NOT NULL,"
+	"  modes INTEGER NOT NULL,"
+	"  types INTEGER NOT NULL,"
+	"  tlp_max INTEGER NOT NULL,"
+	"  added_at INTEGER NOT NULL,"
+	"  last_session INTEGER);"
+	"CREATE TABLE withdrawal ("
+	"  pk BLOB PRIMARY KEY,"
+	"  peer TEXT NOT NULL,"
+	"  by_us INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  signature BLOB) WITHOUT ROWID;"
+	"CREATE TABLE budget ("
+	"  pk BLOB NOT NULL,"
+	"  day INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL,"
+	"  PRIMARY KEY (pk, day)) WITHOUT ROWID;"
+	"CREATE TABLE corroboration ("
+	"  type INTEGER NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (type, value, peer)) WITHOUT ROWID;"
+	"CREATE TABLE session ("
+	"  id INTEGER PRIMARY KEY,"
+	"  peer TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  mode TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  ours INTEGER NOT NULL,"
+	"  theirs INTEGER NOT NULL,"
+	"  matches INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -100,6 +147,19 @@ struct ent_store {
 	char *render[2];            /* sources and tags of the current record */
 	size_t render_cap[2];
 };
+
+sqlite3 *
+store_db(ent_store *s)
+{
+	return s->db;
+}
+
+ent_err
+store_fail(ent_store *s, ent_msg *msg, const char *what)
+{
+	return ent_fail(msg, ENT_ESTORE, "store: %s: %s", what,
+	    s->db ? sqlite3_errmsg(s->db) : "no database");
+}
 
 static ent_err
 db_fail(ent_store *s, ent_msg *msg, const char *what)

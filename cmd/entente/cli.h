@@ -12,6 +12,7 @@
 #include "entente/import.h"
 #include "entente/indicator.h"
 #include "entente/node.h"
+#include "entente/peer.h"
 #include "entente/store.h"
 
 /* Exit codes: 0 done (or: yes), 1 a negative answer (not held, refused),
@@ -91,5 +92,10 @@ int cmd_list(cli *, int, char **);
 int cmd_stats(cli *, int, char **);
 int cmd_check(cli *, int, char **);
 int cmd_revoke(cli *, int, char **);
+int cmd_peer(cli *, int, char **);
+int cmd_serve(cli *, int, char **);
+int cmd_match(cli *, int, char **);
+int cmd_matches(cli *, int, char **);
+int cmd_withdraw(cli *, int, char **);
 
 #endif

@@ -73,6 +73,52 @@ static const command commands[] = {
 	  "containing it is; anything else if it is, after canonicalisation.\n"
 	  "Exit status: 0 all held, 1 any not held, 2 error.\n"
 	  "  --json   one JSON object per value: value, type, held, matches\n" },
+	{ "peer", cmd_peer, "pin partners and set their policies",
+	  "usage: entente peer add NAME VKEY HOST:PORT [--force]\n"
+	  "       entente peer list [--json]\n"
+	  "       entente peer remove NAME\n"
+	  "       entente peer policy NAME [key=value...]\n"
+	  "\n"
+	  "A peer is pinned by its verifier key (what 'entente id' prints on\n"
+	  "its node); a connection is accepted only with that key. Re-adding a\n"
+	  "peer after a withdrawal needs --force. Policy keys (enforced when\n"
+	  "the peer queries us, from what it sends):\n"
+	  "  max-set=N        largest set per session (default 10000)\n"
+	  "  daily-budget=N   elements per UTC day (default 50000)\n"
+	  "  min-interval=S   seconds between sessions (default 60)\n"
+	  "  modes=LIST       intersect,count (default both; or none)\n"
+	  "  types=LIST       indicator types we put in a match (default all)\n"
+	  "  tlp-max=T        highest TLP we put in a match (default green)\n" },
+	{ "serve", cmd_serve, "answer partners' private matches",
+	  "usage: entente serve [--listen HOST:PORT] [--max-sessions N]\n"
+	  "                     [--timeout S] [--handshake-timeout S] [--threads N]\n"
+	  "\n"
+	  "Serves pinned peers over TLS 1.3 until SIGTERM or SIGINT, one log\n"
+	  "line per session on standard error.\n"
+	  "  --listen HOST:PORT    default 127.0.0.1:7400 (port 0: any)\n"
+	  "  --max-sessions N      at once (default 16); more are turned away\n"
+	  "  --timeout S           longest silence in a session (default 30)\n"
+	  "  --handshake-timeout S the whole TLS handshake (default 10)\n" },
+	{ "match", cmd_match, "privately match our indicators with a peer's",
+	  "usage: entente match PEER [--count] [--type T]... [--tlp-max T]\n"
+	  "                     [--mutual] [--json]\n"
+	  "\n"
+	  "Runs a private set intersection with PEER: we learn which of our\n"
+	  "indicators they hold (with --count, only how many); they learn only\n"
+	  "how many we sent. Only active, non-revoked indicators at or under\n"
+	  "--tlp-max and our policy's tlp-max for PEER take part. Matches are\n"
+	  "recorded as corroborations. --mutual lets PEER query us back in the\n"
+	  "same session, under our policy for it.\n"
+	  "  --json   {\"peer\",\"mode\",\"sent\",\"peer_set\",\"matches\"|\"count\"}\n"
+	  "Exit status: 0 completed, 1 refused (the reason is printed), 2 error.\n" },
+	{ "matches", cmd_matches, "list corroborations from past matches",
+	  "usage: entente matches [--peer P] [--json]\n" },
+	{ "withdraw", cmd_withdraw, "withdraw from a peer, on the record",
+	  "usage: entente withdraw PEER [--reason TEXT]\n"
+	  "\n"
+	  "Records the withdrawal and sends PEER the signed statement if it can\n"
+	  "be reached. From then on both sides refuse sessions with each other;\n"
+	  "what was learnt stays.\n" },
 	{ "revoke", cmd_revoke, "revoke indicators (kept, never shared or matched)",
 	  "usage: entente revoke VALUE...\n"
 	  "\n"

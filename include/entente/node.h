@@ -55,6 +55,14 @@ const char *ent_node_vkey(const ent_node *node);   /* verifier key string */
 const char *ent_node_home(const ent_node *node);
 const uint8_t *ent_node_public_key(const ent_node *node);  /* 32 bytes */
 
+/* Signs m (mlen bytes) with the node key: Ed25519, 64 bytes into sig.
+ * Callers put a context label first in m (see docs/PROTOCOL.md). */
+void ent_node_sign(const ent_node *node, const uint8_t *m, size_t mlen,
+    uint8_t sig[static 64]);
+
+/* The 32-byte Ed25519 seed, for the TLS layer (lib/net.c). Secret. */
+const uint8_t *ent_node_seed(const ent_node *node);
+
 /* Path of the node's store (home/store.db) into out. */
 ent_err ent_node_store_path(const ent_node *node, char *out, size_t cap,
     ent_msg *msg);

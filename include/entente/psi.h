@@ -130,4 +130,7 @@ ent_err ent_psi_take_replies(ent_psi *p, const uint8_t *in, size_t len,
 ent_err ent_psi_result(ent_psi *p, const size_t **idx, uint64_t *count,
     ent_msg *msg) __attribute__((warn_unused_result));
 
+/* Seconds of CPU this side has spent so far, on all its threads. */
+double ent_psi_cpu(const ent_psi *p);
+
 #endif

@@ -1,0 +1,116 @@
+/* cmd_serve.c — entente serve: answer partners' sessions until signalled. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "entente/session.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+log_line(const char *line, void *ctx)
+{
+	char t[21];
+
+	(void)ctx;
+	fprintf(stderr, "%s %s\n", cli_time((int64_t)time(NULL), t), line);
+	fflush(stderr);
+}
+
+static int
+number(const command *self, const char *what, const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 86400)
+		return cli_usage(self, "%s: give a number from 1 to 86400",
+		    what);
+	*out = (int)v;
+	return EXIT_OK;
+}
+
+int
+cmd_serve(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "threads", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const command *self = cli_command("serve");
+	ent_server_opts so = { "127.0.0.1:7400", 16, 10, 30, 3600, 0,
+	    log_line, NULL };
+	ent_server *srv = NULL;
+	struct sigaction sa;
+	ent_msg msg;
+	int o, v = 0;
+
+	while ((o = getopt_long(argc, argv, "l:m:t:H:n:", opts, NULL)) != -1) {
+		switch (o) {
+		case 'l':
+			so.listen = optarg;
+			break;
+		case 'm':
+			if (number(self, "--max-sessions", optarg, &v))
+				return EXIT_ERR;
+			so.max_sessions = (unsigned)v;
+			break;
+		case 't':
+			if (number(self, "--timeout", optarg, &so.idle_s))
+				return EXIT_ERR;
+			break;
+		case 'H':
+			if (number(self, "--handshake-timeout", optarg,
+			    &so.handshake_s))
+				return EXIT_ERR;
+			break;
+		case 'n':
+			if (number(self, "--threads", optarg, &v))
+				return EXIT_ERR;
+			so.threads = (unsigned)v;
+			break;
+		default:
+			return cli_usage(self, "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage(self, "unexpected argument '%s'", argv[optind]);
+	if (cli_open(c) != EXIT_OK)
+		return EXIT_ERR;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (ent_server_open(&srv, c->node, &so, &msg) != ENT_OK) {
+		cli_warn("%s", msg.text);
+		return EXIT_ERR;
+	}
+	fprintf(stderr, "entente: %s serving on port %d (max %u sessions); "
+	    "stop with Ctrl-C or SIGTERM\n", ent_node_name(c->node),
+	    ent_server_port(srv), so.max_sessions);
+	fflush(stderr);
+	if (ent_server_run(srv, &stop, &msg) != ENT_OK) {
+		cli_warn("%s", msg.text);
+		ent_server_close(srv);
+		return EXIT_ERR;
+	}
+	ent_server_close(srv);
+	fprintf(stderr, "entente: stopped\n");
+	return EXIT_OK;
+}
