@@ -13,7 +13,7 @@
 #include "input.h"
 
 static const char *const format_names[ENT_FORMAT_COUNT] = {
-	"auto", "list", "csv",
+	"auto", "list", "csv", "zeek",
 };
 
 const char *
@@ -34,7 +34,7 @@ ent_format_parse(const char *s, ent_format *out, ent_msg *msg)
 		}
 	}
 	return ent_fail(msg, ENT_EINVAL, "unknown format '%s' (formats: auto, "
-	    "list, csv)", s);
+	    "list, csv, zeek)", s);
 }
 
 /*
@@ -141,7 +141,7 @@ handoff(sink *k, ent_msg *msg)
 /* Canonicalises one value into the batch; an invalid one is counted
  * skipped. Only a stop of the storing side is an error. */
 static ent_err
-sink_put(sink *k, const char *s, size_t n, uint64_t line,
+sink_put(sink *k, const char *s, size_t n, uint64_t line, ent_type type,
     const ent_meta *meta, ent_msg *msg)
 {
 	batch *b = &k->b[k->cur];
@@ -149,7 +149,7 @@ sink_put(sink *k, const char *s, size_t n, uint64_t line,
 	ent_msg why;
 	pending *p;
 
-	if (ent_indicator_parse(&ind, s, n, k->opts->type, &why) != ENT_OK) {
+	if (ent_indicator_parse(&ind, s, n, type, &why) != ENT_OK) {
 		skip(k, line, why.text);
 		return ENT_OK;
 	}
@@ -225,7 +225,8 @@ read_list(sink *k, input *in, ent_msg *msg)
 			i++;
 		if (i == len || line[i] == '#')
 			continue;
-		ret = sink_put(k, line + i, len - i, no, &k->opts->meta, msg);
+		ret = sink_put(k, line + i, len - i, no, k->opts->type,
+		    &k->opts->meta, msg);
 		if (ret != ENT_OK)
 			return ret;
 	}
@@ -421,7 +422,7 @@ csv_row(sink *k, const csv_plan *pl, csv_field (*get)(const void *, size_t),
 		skip(k, line, "the value is empty");
 		return ENT_OK;
 	}
-	return sink_put(k, v.s, v.n, line, &meta, msg);
+	return sink_put(k, v.s, v.n, line, k->opts->type, &meta, msg);
 }
 
 typedef struct sample_row {
@@ -513,6 +514,112 @@ out:
 	return ret;
 }
 
+/* --- Zeek intel --------------------------------------------------------- */
+
+/* Zeek's Intel::Type names and the types they map to (AUTO: detect, as
+ * ADDR may be IPv4 or IPv6 and FILE_HASH any of three lengths). */
+static const struct {
+	const char *name;
+	ent_type type;
+} zeek_types[] = {
+	{ "Intel::ADDR", ENT_TYPE_AUTO }, { "Intel::SUBNET", ENT_TYPE_AUTO },
+	{ "Intel::DOMAIN", ENT_TYPE_DOMAIN }, { "Intel::URL", ENT_TYPE_URL },
+	{ "Intel::EMAIL", ENT_TYPE_EMAIL },
+	{ "Intel::FILE_HASH", ENT_TYPE_AUTO },
+};
+
+/* Splits line at sep into at most max fields; returns the count. */
+static size_t
+split(const char *line, size_t len, char sep, csv_field *f, size_t max)
+{
+	size_t n = 0, start = 0;
+
+	for (size_t i = 0; i <= len && n < max; i++) {
+		if (i == len || line[i] == sep) {
+			f[n].s = line + start;
+			f[n].n = i - start;
+			n++;
+			start = i + 1;
+		}
+	}
+	return n;
+}
+
+static ent_err
+read_zeek(sink *k, input *in, ent_msg *msg)
+{
+	csv_field f[64];
+	const char *line;
+	size_t len, ind = SIZE_MAX, typ = SIZE_MAX;
+	char sep = '\t', why[160];
+	int rc;
+
+	while ((rc = input_line(in, &line, &len, msg)) == 1) {
+		uint64_t no = input_lineno(in) - 1;
+		size_t nf, i;
+		ent_type t = ENT_TYPE_AUTO;
+		ent_err ret;
+
+		if (len >= 11 && memcmp(line, "#separator ", 11) == 0) {
+			/* "#separator \x09" */
+			if (len == 15 && line[11] == '\\' && line[12] == 'x')
+				sep = (char)strtol((char[]){ line[13], line[14],
+				    0 }, NULL, 16);
+			continue;
+		}
+		if (len >= 7 && memcmp(line, "#fields", 7) == 0) {
+			nf = split(line, len, sep, f, 64);
+			for (i = 1; i < nf; i++) {
+				if (f[i].n == 9 && !memcmp(f[i].s, "indicator", 9))
+					ind = i - 1;
+				if (f[i].n == 14 &&
+				    !memcmp(f[i].s, "indicator_type", 14))
+					typ = i - 1;
+			}
+			continue;
+		}
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (ind == SIZE_MAX)
+			return ent_fail(msg, ENT_EINVAL, "%s: line %llu: no "
+			    "#fields line with an 'indicator' field before the "
+			    "data (not a Zeek intel file?)", k->name,
+			    (unsigned long long)no);
+		nf = split(line, len, sep, f, 64);
+		if (ind >= nf) {
+			skip(k, no, "the line has no indicator field");
+			continue;
+		}
+		if (typ != SIZE_MAX && typ < nf) {
+			for (i = 0; i < sizeof zeek_types / sizeof zeek_types[0];
+			    i++)
+				if (f[typ].n == strlen(zeek_types[i].name) &&
+				    !memcmp(f[typ].s, zeek_types[i].name,
+				    f[typ].n))
+					break;
+			if (i == sizeof zeek_types / sizeof zeek_types[0]) {
+				snprintf(why, sizeof why, "%.*s is not a type "
+				    "Entente keeps", (int)(f[typ].n < 60 ?
+				    f[typ].n : 60), f[typ].s);
+				skip(k, no, why);
+				continue;
+			}
+			t = zeek_types[i].type;
+		}
+		/* the file's type holds the value to it, unless --type */
+		ret = sink_put(k, f[ind].s, f[ind].n, no,
+		    k->opts->type != ENT_TYPE_AUTO ? k->opts->type : t,
+		    &k->opts->meta, msg);
+		if (ret != ENT_OK)
+			return ret;
+	}
+	if (rc < 0) {
+		ent_msg m = *msg;
+		return ent_fail(msg, ENT_EINVAL, "%s: %s", k->name, m.text);
+	}
+	return ENT_OK;
+}
+
 /* --- dispatch --------------------------------------------------------- */
 
 typedef ent_err (*reader_fn)(sink *k, input *in, ent_msg *msg);
@@ -520,10 +627,12 @@ typedef ent_err (*reader_fn)(sink *k, input *in, ent_msg *msg);
 static const reader_fn readers[ENT_FORMAT_COUNT] = {
 	[ENT_FORMAT_LIST] = read_list,
 	[ENT_FORMAT_CSV] = read_csv,
+	[ENT_FORMAT_ZEEK] = read_zeek,
 };
 
-/* Looks at the start of the input: a comma or a quote on the first
- * non-comment line means CSV, anything else a list. */
+/* Looks at the start of the input: Zeek's #fields or #separator header
+ * means Zeek intel; a comma or a quote on the first non-comment line means
+ * CSV; anything else a list. */
 static ent_format
 detect(input *in)
 {
@@ -531,6 +640,9 @@ detect(input *in)
 	long n = input_peek(in, 4096, &p);
 	long i = 0;
 
+	if ((n >= 7 && memcmp(p, "#fields", 7) == 0) ||
+	    (n >= 10 && memcmp(p, "#separator", 10) == 0))
+		return ENT_FORMAT_ZEEK;
 	while (i < n) {
 		long e = i;
 		while (e < n && p[e] != '\n')

@@ -479,11 +479,16 @@ domain_canon(const char *s, size_t n, char dst[static ENT_DOMAIN_MAX + 1])
 			return "an xn-- label is not valid IDNA (bad punycode "
 			    "or a forbidden character)";
 	}
-	last = memrchr(tmp, '.', dn);
-	last = last ? last + 1 : tmp;
-	if (!psl_is_public_suffix2(psl(), last,
-	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
-		return "its last label is not a listed public suffix";
+	/* Some suffix must be listed: "za" is not, "co.za" is. */
+	for (last = tmp + dn;;) {
+		const char *dot = memrchr(tmp, '.', (size_t)(last - tmp));
+		last = dot ? dot : tmp;
+		if (psl_is_public_suffix2(psl(), dot ? dot + 1 : tmp,
+		    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+			break;
+		if (dot == NULL)
+			return "it does not end in a listed public suffix";
+	}
 	if (psl_is_public_suffix2(psl(), tmp,
 	    PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE))
 		return "it is a public suffix itself, not a domain under one";

@@ -281,6 +281,55 @@ test_csv_forms(void)
 	ent_store_close(s);
 }
 
+static void
+test_zeek(void)
+{
+	ent_store *s = open_fresh("z.db");
+	ent_import_report r;
+	uint64_t c[ENT_TYPE_COUNT];
+	ent_msg msg;
+	char path[256];
+	FILE *f;
+	seen sn;
+
+	OK(import_file(s, "tests/data/zeek-intel/gru-aa25.intel",
+	    ENT_FORMAT_AUTO, &r, &msg) == ENT_OK && r.format == ENT_FORMAT_ZEEK,
+	    "Zeek intel detected and imported");
+	memset(c, 0, sizeof c);
+	OK(ent_store_count(s, c, &msg) == ENT_OK && c[ENT_TYPE_IPV4] == 65 &&
+	    c[ENT_TYPE_DOMAIN] == 57 && r.skipped == 0 && r.updated == 3,
+	    "GRU AA25: 65 ipv4, 57 domains (60 lines, 3 twice): %llu, %llu; "
+	    "%llu skipped",
+	    (unsigned long long)c[ENT_TYPE_IPV4],
+	    (unsigned long long)c[ENT_TYPE_DOMAIN],
+	    (unsigned long long)r.skipped);
+	OK(held(s, "cosmicgold469.co.za", &sn) == 1, "a .co.za domain is kept");
+	/* a non-default separator, a URL with and without scheme, unknown
+	 * and mismatched types */
+	snprintf(path, sizeof path, "%s/sep.intel", dir);
+	f = fopen(path, "w");
+	fputs("#separator \\x2c\n#fields,indicator,indicator_type,meta.source\n"
+	    "evil.example.com/x,Intel::URL,feed\n"
+	    "https://evil.example.com/y,Intel::URL,feed\n"
+	    "Mozilla/5.0,Intel::SOFTWARE,feed\n"
+	    "10.9.8.0/24,Intel::SUBNET,feed\n"
+	    "not-a-hash,Intel::FILE_HASH,feed\n"
+	    "1.2.3.4,Intel::DOMAIN,feed\n", f);
+	fclose(f);
+	OK(import_file(s, path, ENT_FORMAT_AUTO, &r, &msg) == ENT_OK &&
+	    r.added == 3 && r.skipped == 3, "separator honoured: 3 added, 3 "
+	    "skipped (%llu, %llu)", (unsigned long long)r.added,
+	    (unsigned long long)r.skipped);
+	OK(held(s, "http://evil.example.com/x", &sn) == 1 &&
+	    held(s, "https://evil.example.com/y", &sn) == 1 &&
+	    held(s, "10.9.8.7", &sn) == 1, "URLs with and without a scheme, "
+	    "a subnet");
+	OK(r.nshown == 3 && strstr(r.shown[0].why, "Intel::SOFTWARE") &&
+	    strstr(r.shown[2].why, "not a valid domain"),
+	    "skips name the unkept type and the mismatched value");
+	ent_store_close(s);
+}
+
 int
 main(void)
 {
@@ -289,6 +338,7 @@ main(void)
 	test_store();
 	test_grizzly();
 	test_csv_forms();
+	test_zeek();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

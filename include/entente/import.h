@@ -24,6 +24,7 @@ typedef enum ent_format {
 	ENT_FORMAT_AUTO = 0,   /* decided from the content */
 	ENT_FORMAT_LIST,       /* one value per line; '#' comments */
 	ENT_FORMAT_CSV,        /* RFC 4180, header detected */
+	ENT_FORMAT_ZEEK,       /* Zeek intel: #fields, indicator_type */
 	ENT_FORMAT_COUNT
 } ent_format;
 
