@@ -37,7 +37,8 @@ BENCH_SRC := $(wildcard bench/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
-TESTS   := $(TEST_SRC:tests/%.c=$(B)/tests/%) $(B)/tests/hostile
+TESTS   := $(TEST_SRC:tests/%.c=$(B)/tests/%) $(B)/tests/hostile \
+           $(B)/tests/logdump
 BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 all: $(B)/entente

@@ -4,11 +4,14 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <sodium.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "entente/import.h"
+#include "entente/log.h"
 #include "csv.h"
 #include "input.h"
 
@@ -658,6 +661,28 @@ detect(input *in)
 	return ENT_FORMAT_LIST;
 }
 
+/* The import's summary on the record: source, format, counts, and the
+ * SHA-256 of what was read. */
+static ent_err
+record(sink *k, input *in, ent_msg *msg)
+{
+	const ent_import_report *r = k->report;
+	char t[24], a[24], u[24], sk[24], hex[65];
+	uint8_t d[32];
+	const char *kv[] = { "time", t, "source", k->opts->meta.source ?
+	    k->opts->meta.source : "local", "file", k->name, "format",
+	    ent_format_name(r->format), "added", a, "updated", u, "skipped",
+	    sk, "sha256", hex, NULL };
+
+	input_digest(in, d);
+	sodium_bin2hex(hex, sizeof hex, d, 32);
+	snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+	snprintf(a, sizeof a, "%llu", (unsigned long long)r->added);
+	snprintf(u, sizeof u, "%llu", (unsigned long long)r->updated);
+	snprintf(sk, sizeof sk, "%llu", (unsigned long long)r->skipped);
+	return ent_log_event(k->store, "import", kv, msg);
+}
+
 typedef struct reader_job {
 	sink *k;
 	input *in;
@@ -757,6 +782,8 @@ ent_import_stream(ent_store *store, FILE *f, const char *name,
 			ret = job.ret;
 			*msg = job.msg;
 		}
+		if (ret == ENT_OK)
+			ret = record(&k, in, msg);
 	}
 	pthread_cond_destroy(&k.cv);
 	pthread_mutex_destroy(&k.mu);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "entente/limits.h"
+#include <sodium.h>
+
 #include "input.h"
 
 #define CHUNK 65536
@@ -15,6 +17,7 @@ struct input {
 	int eof, err;
 	uint64_t lineno;
 	char *line;         /* lines that cross the buffer are copied here */
+	crypto_hash_sha256_state digest;    /* of every byte read */
 };
 
 input *
@@ -25,6 +28,7 @@ input_open(FILE *f)
 	if (in == NULL)
 		return NULL;
 	in->f = f;
+	crypto_hash_sha256_init(&in->digest);
 	in->cap = CHUNK;
 	in->buf = malloc(in->cap);
 	in->line = malloc(ENT_LINE_MAX + 1);
@@ -58,6 +62,8 @@ fill(input *in, size_t want)
 	while (!in->eof && !in->err && in->end - in->pos < want &&
 	    in->end < in->cap) {
 		size_t n = fread(in->buf + in->end, 1, in->cap - in->end, in->f);
+		crypto_hash_sha256_update(&in->digest,
+		    (const uint8_t *)in->buf + in->end, n);
 		in->end += n;
 		if (n == 0) {
 			if (ferror(in->f))
@@ -157,4 +163,19 @@ uint64_t
 input_lineno(const input *in)
 {
 	return in->lineno;
+}
+
+void
+input_digest(input *in, uint8_t out[static 32])
+{
+	char sink[4096];
+
+	/* hash the rest too, so the digest is of the whole input */
+	while (!in->eof && !in->err) {
+		size_t n = fread(sink, 1, sizeof sink, in->f);
+		crypto_hash_sha256_update(&in->digest, (uint8_t *)sink, n);
+		if (n == 0)
+			in->eof = 1;
+	}
+	crypto_hash_sha256_final(&in->digest, out);
 }

@@ -36,4 +36,7 @@ int input_line(input *in, const char **line, size_t *len, ent_msg *msg);
 /* 1-based number of the line the next byte belongs to. */
 uint64_t input_lineno(const input *in);
 
+/* SHA-256 of the whole input (reading what is left). Call once, last. */
+void input_digest(input *in, uint8_t out[static 32]);
+
 #endif

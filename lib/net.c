@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entente/log.h"
 #include "entente/psi.h"
 #include "net.h"
 
 struct conn {
 	int fd;
 	SSL *ssl;
+	int server;           /* the side that accepted */
+	crypto_hash_sha256_state transcript;
 	int64_t deadline;     /* ms, monotonic: the whole connection */
 	int idle_ms;
 	uint8_t peer[32];
@@ -41,6 +45,9 @@ frame_cap(int type)
 		return (size_t)ENT_PSI_CHUNK_MAX * ENT_PSI_POINT;
 	case FRAME_END: case FRAME_TURN: case FRAME_BYE: return 0;
 	case FRAME_WITHDRAW: return 8 + 2 + REASON_MAX + 64;
+	case FRAME_CHECKPOINT: return 8 + 1 + ENT_PROOF_MAX * 32 + ENT_NOTE_MAX;
+	case FRAME_COSIGN: return 512;
+	case FRAME_HOLD: return 8;
 	default: return 0;
 	}
 }
@@ -209,6 +216,8 @@ conn_start(conn **out, void *ctx, int fd, int server, const net_limits *lim,
 		return ent_fail(msg, ENT_ENOMEM, "out of memory");
 	}
 	c->fd = fd;
+	c->server = server;
+	crypto_hash_sha256_init(&c->transcript);
 	c->idle_ms = lim->idle_ms;
 	c->deadline = now_ms() + lim->total_ms;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -366,6 +375,21 @@ write_full(conn *c, const uint8_t *buf, size_t n, ent_msg *msg)
 	return ENT_OK;
 }
 
+/* The transcript: every frame, in order, as (0 from the connecting side or
+ * 1 from the accepting side) || header || payload. Both ends see the frames
+ * in the same order, so both compute the same hash. */
+static void
+transcribe(conn *c, int from_server, const uint8_t h[FRAME_HEADER],
+    const uint8_t *p, size_t n)
+{
+	uint8_t dir = from_server ? 1 : 0;
+
+	crypto_hash_sha256_update(&c->transcript, &dir, 1);
+	crypto_hash_sha256_update(&c->transcript, h, FRAME_HEADER);
+	if (n > 0)
+		crypto_hash_sha256_update(&c->transcript, p, n);
+}
+
 ent_err
 frame_read(conn *c, int *type, uint8_t *buf, size_t cap, size_t *len,
     ent_msg *msg)
@@ -390,6 +414,7 @@ frame_read(conn *c, int *type, uint8_t *buf, size_t cap, size_t *len,
 		return ret;
 	*type = h[5];
 	*len = n;
+	transcribe(c, !c->server, h, buf, n);
 	return ENT_OK;
 }
 
@@ -407,9 +432,18 @@ frame_write(conn *c, int type, const uint8_t *p, size_t len, ent_msg *msg)
 	h[3] = (uint8_t)len;
 	h[4] = FRAME_VERSION;
 	h[5] = (uint8_t)type;
+	transcribe(c, c->server, h, p, len);
 	if ((ret = write_full(c, h, sizeof h, msg)) != ENT_OK)
 		return ret;
 	return write_full(c, p, len, msg);
+}
+
+void
+conn_transcript(const conn *c, uint8_t out[static 32])
+{
+	crypto_hash_sha256_state st = c->transcript;
+
+	crypto_hash_sha256_final(&st, out);
 }
 
 void

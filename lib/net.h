@@ -27,7 +27,10 @@ enum {
 	FRAME_BYE = 8,       /* done */
 	FRAME_WITHDRAW = 9,  /* signed withdrawal */
 	FRAME_ABORT = 10,    /* reason text */
-	FRAME_MAX_TYPE = 10
+	FRAME_CHECKPOINT = 11, /* u64 m, u8 k, k proof hashes, signed note */
+	FRAME_COSIGN = 12,   /* a cosignature/v1 line */
+	FRAME_HOLD = 13,     /* u64: the size of your log that I hold */
+	FRAME_MAX_TYPE = 13
 };
 
 #define FRAME_VERSION 1
@@ -71,6 +74,9 @@ ent_err frame_read(conn *c, int *type, uint8_t *buf, size_t cap, size_t *len,
 
 ent_err frame_write(conn *c, int type, const uint8_t *p, size_t len,
     ent_msg *msg);
+
+/* SHA-256 of every frame so far, in order, with its direction. */
+void conn_transcript(const conn *c, uint8_t out[static 32]);
 
 /* Sends a REFUSE or ABORT frame with the text, ignoring failures. */
 void frame_say(conn *c, int type, const char *text);

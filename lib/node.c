@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <time.h>
 
 #include "entente/node.h"
+#include "entente/log.h"
 #include "entente/store.h"
 
 #define KEY_FILE   "node.key"
@@ -72,12 +74,11 @@ ent_node_name_check(const char *name, ent_msg *msg)
 	return ENT_OK;
 }
 
-/* First four bytes of SHA-256(name || "\n" || 0x01 || pk), big-endian. */
-static uint32_t
-key_id(const char *name, const uint8_t pk[static 32])
+uint32_t
+ent_key_id(const char *name, uint8_t alg, const uint8_t pk[static 32])
 {
 	crypto_hash_sha256_state st;
-	uint8_t h[crypto_hash_sha256_BYTES], alg = 0x01;
+	uint8_t h[crypto_hash_sha256_BYTES];
 
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
@@ -101,7 +102,7 @@ ent_vkey_format(const char *name, const uint8_t pk[static 32], char *out,
 	memcpy(raw + 1, pk, 32);
 	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw,
 	    sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(out, cap, "%s+%08x+%s", name, key_id(name, pk), b64);
+	n = snprintf(out, cap, "%s+%08x+%s", name, ent_key_id(name, 0x01, pk), b64);
 	if (n < 0 || (size_t)n >= cap)
 		return ent_fail(msg, ENT_ELIMIT, "verifier key too long");
 	return ENT_OK;
@@ -164,7 +165,7 @@ write_key(const char *path, const char *name, const uint8_t seed[static 32],
 	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw,
 	    sodium_base64_VARIANT_ORIGINAL);
 	n = snprintf(line, cap, KEY_PREFIX "%s+%08x+%s\n", name,
-	    key_id(name, pk), b64);
+	    ent_key_id(name, 0x01, pk), b64);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ent_fail(msg, ENT_EIO, "cannot create %s: %s", path,
@@ -231,9 +232,20 @@ ent_node_create(const char *home, const char *name, ent_msg *msg)
 	ret = ent_store_open(&store, spath, 1, msg);
 	if (ret != ENT_OK)
 		goto out;
-	if (chmod(spath, 0600) != 0)
+	if (chmod(spath, 0600) != 0) {
 		ret = ent_fail(msg, ENT_EIO, "cannot chmod %s: %s", spath,
 		    strerror(errno));
+		goto out;
+	}
+	/* the record starts with the node's birth */
+	{
+		char vkey[ENT_VKEY_MAX], t[24];
+		const char *kv[] = { "time", t, "node", vkey, NULL };
+		snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+		if ((ret = ent_vkey_format(name, pk, vkey, sizeof vkey, msg)) ||
+		    (ret = ent_log_event(store, "node-created", kv, msg)))
+			goto out;
+	}
 out:
 	ent_store_close(store);
 	sodium_free(seed);
@@ -292,7 +304,7 @@ parse_key(ent_node *node, char *line, const char *path, ent_msg *msg)
 	    raw[0] != 0x01)
 		goto bad;
 	crypto_sign_seed_keypair(node->pk, node->sk, raw + 1);
-	if (key_id(name, node->pk) != id)
+	if (ent_key_id(name, 0x01, node->pk) != id)
 		goto bad;
 	snprintf(node->name, sizeof node->name, "%s", name);
 	ret = ent_vkey_format(node->name, node->pk, node->vkey,

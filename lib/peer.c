@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "entente/peer.h"
+#include "entente/log.h"
 #include "store_int.h"
 
 void
@@ -221,6 +222,20 @@ run(ent_store *s, sqlite3_stmt *st, const char *what, ent_msg *msg)
 	return ENT_OK;
 }
 
+/* A peer event: kind, the peer's key, and one more key/value pair. */
+static ent_err
+peer_event(ent_store *s, const char *kind, const char *vkey, const char *k2,
+    const char *v2, ent_msg *msg)
+{
+	char t[24];
+	const char *kv[] = { "time", t, "peer", vkey, k2, v2, NULL };
+
+	snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+	if (k2 == NULL)
+		kv[4] = NULL;
+	return ent_log_event(s, kind, kv, msg);
+}
+
 #define PEER_COLUMNS "name, vkey, pk, addr, max_set, daily_budget, " \
 	"min_interval, modes, types, tlp_max, added_at, " \
 	"coalesce(last_session, 0), " \
@@ -290,7 +305,9 @@ ent_peer_add(ent_store *s, const char *name, const char *vkey,
 		    msg)))
 			return ret;
 		sqlite3_bind_blob(st, 1, pk, 32, SQLITE_STATIC);
-		return run(s, st, "clearing a withdrawal", msg);
+		if ((ret = run(s, st, "clearing a withdrawal", msg)))
+			return ret;
+		return peer_event(s, "peer-readded", vkey, "addr", addr, msg);
 	}
 	if ((ret = prep(s, "SELECT at, by_us FROM withdrawal WHERE pk = ?1",
 	    &st, msg)))
@@ -325,24 +342,26 @@ ent_peer_add(ent_store *s, const char *name, const char *vkey,
 	sqlite3_bind_int(st, 9, (int)pol.types);
 	sqlite3_bind_int(st, 10, (int)pol.tlp_max);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
-	return run(s, st, "adding a peer", msg);
+	if ((ret = run(s, st, "adding a peer", msg)))
+		return ret;
+	return peer_event(s, "peer-added", vkey, "addr", addr, msg);
 }
 
 ent_err
 ent_peer_remove(ent_store *s, const char *name, ent_msg *msg)
 {
 	sqlite3_stmt *st;
+	ent_peer p;
 	ent_err ret;
 
+	if ((ret = ent_peer_get(s, name, NULL, &p, msg)))
+		return ret;
 	if ((ret = prep(s, "DELETE FROM peer WHERE name = ?1", &st, msg)))
 		return ret;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if ((ret = run(s, st, "removing a peer", msg)))
 		return ret;
-	if (sqlite3_changes(store_db(s)) == 0)
-		return ent_fail(msg, ENT_ENOENT, "no peer named '%s' (see "
-		    "'entente peer list')", name);
-	return ENT_OK;
+	return peer_event(s, "peer-removed", p.vkey, NULL, NULL, msg);
 }
 
 ent_err
@@ -412,11 +431,15 @@ ent_peer_set_policy(ent_store *s, const char *name, const ent_policy *p,
 	sqlite3_bind_int(st, 5, (int)p->modes);
 	sqlite3_bind_int(st, 6, (int)p->types);
 	sqlite3_bind_int(st, 7, (int)p->tlp_max);
+	ent_peer cur;
+	char text[512];
+
 	if ((ret = run(s, st, "setting a policy", msg)))
 		return ret;
-	if (sqlite3_changes(store_db(s)) == 0)
-		return ent_fail(msg, ENT_ENOENT, "no peer named '%s'", name);
-	return ENT_OK;
+	if ((ret = ent_peer_get(s, name, NULL, &cur, msg)))
+		return ret;
+	ent_policy_format(p, text, sizeof text);
+	return peer_event(s, "policy-changed", cur.vkey, "policy", text, msg);
 }
 
 ent_err
@@ -436,7 +459,18 @@ ent_peer_withdraw(ent_store *s, const ent_peer *peer, int by_us, int64_t at,
 	sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
 	if (sig != NULL)
 		sqlite3_bind_blob(st, 6, sig, (int)siglen, SQLITE_STATIC);
-	return run(s, st, "recording a withdrawal", msg);
+	if ((ret = run(s, st, "recording a withdrawal", msg)))
+		return ret;
+	{
+		char t[24], hex[129] = "";
+		const char *kv[] = { "time", t, "peer", peer->vkey, "reason",
+		    reason ? reason : "", "signature", hex, NULL };
+		snprintf(t, sizeof t, "%lld", (long long)at);
+		if (sig != NULL && siglen == 64)
+			sodium_bin2hex(hex, sizeof hex, sig, 64);
+		return ent_log_event(s, by_us ? "withdrawal-sent" :
+		    "withdrawal-received", kv, msg);
+	}
 }
 
 ent_err
@@ -519,28 +553,43 @@ out:
 }
 
 ent_err
-ent_session_record(ent_store *s, const char *peer, const char *role,
+ent_session_record(ent_store *s, const ent_peer *peer, const char *role,
     ent_psi_mode mode, const char *outcome, uint64_t ours, uint64_t theirs,
-    uint64_t matches, const char *reason, ent_msg *msg)
+    uint64_t matches, const uint8_t *transcript, const char *reason,
+    ent_msg *msg)
 {
-	sqlite3_stmt *st;
-	ent_err ret;
+	char kind[32], t[24], o[24], th[24], m[24], hex[65] = "";
+	const char *kv[20];
+	size_t k = 0;
 
-	if ((ret = prep(s, "INSERT INTO session (peer, role, mode, at, outcome, "
-	    "ours, theirs, matches, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?7, ?8, ?9)", &st, msg)))
-		return ret;
-	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, mode == ENT_PSI_COUNT ? "count" : "intersect",
-	    -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 5, outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)ours);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)theirs);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)matches);
-	sqlite3_bind_text(st, 9, reason ? reason : "", -1, SQLITE_STATIC);
-	return run(s, st, "recording a session", msg);
+	snprintf(kind, sizeof kind, "session-%s", outcome);
+	snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+	snprintf(o, sizeof o, "%llu", (unsigned long long)ours);
+	snprintf(th, sizeof th, "%llu", (unsigned long long)theirs);
+	snprintf(m, sizeof m, "%llu", (unsigned long long)matches);
+	if (transcript != NULL)
+		sodium_bin2hex(hex, sizeof hex, transcript, 32);
+	kv[k++] = "time"; kv[k++] = t;
+	kv[k++] = "peer"; kv[k++] = peer->vkey;
+	kv[k++] = "role"; kv[k++] = role;
+	kv[k++] = "mode"; kv[k++] = mode == ENT_PSI_COUNT ? "count" :
+	    "intersect";
+	kv[k++] = "ours"; kv[k++] = o;
+	kv[k++] = "theirs"; kv[k++] = th;
+	if (strcmp(role, "initiator") == 0) {
+		kv[k++] = "matches";
+		kv[k++] = m;
+	}
+	if (hex[0]) {
+		kv[k++] = "transcript";
+		kv[k++] = hex;
+	}
+	if (reason != NULL && reason[0]) {
+		kv[k++] = "reason";
+		kv[k++] = reason;
+	}
+	kv[k] = NULL;
+	return ent_log_event(s, kind, kv, msg);
 }
 
 ent_err

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entente/log.h"
 #include "entente/session.h"
 #include "net.h"
 
@@ -310,6 +311,140 @@ out:
 	return ret;
 }
 
+/* --- the record: checkpoints cosigned at the end of a session ------------ */
+
+/* Sends our newest checkpoint with a consistency proof from m, the size of
+ * our log the peer says it holds; keeps the cosignature it answers with. */
+static ent_err
+send_checkpoint(side *sd, uint64_t m, ent_msg *msg)
+{
+	ent_hash proof[ENT_PROOF_MAX];
+	size_t plen = 0, nlen, len;
+	uint64_t n = 0;
+	char *note = NULL, line[512];
+	uint8_t *p = sd->buf;
+	int type;
+	ent_err ret;
+
+	if ((ret = ent_log_checkpoint(sd->store, sd->node, &note, &n, msg)))
+		goto out;
+	if (m > n)
+		m = 0;	/* our log is shorter than what they hold: they judge */
+	if ((ret = ent_log_prove_consistency(sd->store, m, n, proof, &plen,
+	    msg)))
+		goto out;
+	nlen = strlen(note);
+	put64(p, m);
+	p[8] = (uint8_t)plen;
+	memcpy(p + 9, proof, plen * 32);
+	memcpy(p + 9 + plen * 32, note, nlen);
+	if ((ret = frame_write(sd->c, FRAME_CHECKPOINT, sd->buf,
+	    9 + plen * 32 + nlen, msg)) ||
+	    (ret = frame_read(sd->c, &type, (uint8_t *)line, sizeof line - 1,
+	    &len, msg)))
+		goto out;
+	if (type != FRAME_COSIGN) {
+		ret = unexpected(sd, type, (uint8_t *)line, len, msg);
+		goto out;
+	}
+	line[len] = '\0';
+	ret = ent_log_keep_cosignature(sd->store, sd->peer.vkey, sd->peer.pk,
+	    note, n, line, msg);
+out:
+	free(note);
+	return ret;
+}
+
+/* Receives the peer's checkpoint, witnesses it, answers our cosignature. */
+static ent_err
+witness_checkpoint(side *sd, ent_msg *msg)
+{
+	size_t len, plen;
+	char line[512];
+	uint64_t m;
+	int type;
+	ent_err ret;
+
+	if ((ret = frame_read(sd->c, &type, sd->buf,
+	    frame_cap(FRAME_CHECKPOINT), &len, msg)))
+		return ret;
+	if (type != FRAME_CHECKPOINT)
+		return unexpected(sd, type, sd->buf, len, msg);
+	if (len < 9 || (plen = sd->buf[8]) > ENT_PROOF_MAX ||
+	    len < 9 + plen * 32) {
+		frame_say(sd->c, FRAME_ABORT, "malformed CHECKPOINT");
+		return ent_fail(msg, ENT_EPROTO, "malformed CHECKPOINT");
+	}
+	m = get64(sd->buf);
+	{
+		ent_hash proof[ENT_PROOF_MAX];
+		char note[ENT_NOTE_MAX + 1];
+		size_t nlen = len - 9 - plen * 32;
+
+		memcpy(proof, sd->buf + 9, plen * 32);
+		memcpy(note, sd->buf + 9 + plen * 32, nlen);
+		note[nlen] = '\0';
+		ret = ent_log_witness(sd->store, sd->node, sd->peer.vkey,
+		    sd->peer.pk, note, nlen, m, proof, plen, line, sizeof line,
+		    msg);
+	}
+	if (ret != ENT_OK) {
+		frame_say(sd->c, FRAME_ABORT, msg->text);
+		return ret;
+	}
+	return frame_write(sd->c, FRAME_COSIGN, (const uint8_t *)line,
+	    strlen(line), msg);
+}
+
+/* Tells the peer the size of its log we hold; learns the size of ours it
+ * holds (where our consistency proof must start). */
+static ent_err
+exchange_hold(side *sd, int first, uint64_t *theirs_of_ours, ent_msg *msg)
+{
+	uint64_t cos, held, ev;
+	uint8_t b[8];
+	size_t len;
+	int type;
+	ent_err ret;
+
+	if ((ret = ent_log_peer_state(sd->store, sd->peer.vkey, sd->peer.pk,
+	    &cos, &held, &ev, msg)))
+		return ret;
+	put64(b, held);
+	if (first && (ret = frame_write(sd->c, FRAME_HOLD, b, 8, msg)))
+		return ret;
+	if ((ret = frame_read(sd->c, &type, sd->buf, frame_cap(FRAME_POINTS),
+	    &len, msg)))
+		return ret;
+	if (type != FRAME_HOLD || len != 8)
+		return unexpected(sd, type, sd->buf, len, msg);
+	*theirs_of_ours = get64(sd->buf);
+	if (!first && (ret = frame_write(sd->c, FRAME_HOLD, b, 8, msg)))
+		return ret;
+	return ENT_OK;
+}
+
+/* The end of every session: each side's checkpoint, proved consistent
+ * with what the other holds, witnessed and cosigned; the connecting
+ * side's first. */
+static ent_err
+cosign(side *sd, int first, ent_msg *msg)
+{
+	uint64_t m;
+	ent_err ret;
+
+	if ((ret = exchange_hold(sd, first, &m, msg)))
+		return ret;
+	if (first) {
+		if ((ret = send_checkpoint(sd, m, msg)))
+			return ret;
+		return witness_checkpoint(sd, msg);
+	}
+	if ((ret = witness_checkpoint(sd, msg)))
+		return ret;
+	return send_checkpoint(sd, m, msg);
+}
+
 /* --- the initiator's entry points ------------------------------------- */
 
 void
@@ -376,6 +511,12 @@ ent_match(ent_node *node, ent_store *store, const char *peer,
     const ent_match_opts *o, ent_match_result *r, ent_msg *msg)
 {
 	unsigned types = o->types ? o->types : ~0u;
+	uint64_t rtheirs = 0, rours = 0;
+	ent_psi_mode rmode = o->mode;
+	ent_err rr = ENT_OK;
+	int answered = 0;
+	ent_msg rmsg;
+	uint8_t tr[32];
 	void *ctx = NULL;
 	side sd;
 	ent_tlp tlp;
@@ -394,8 +535,6 @@ ent_match(ent_node *node, ent_store *store, const char *peer,
 	ret = initiate(&sd, o->mode, types, tlp, o->mutual, o, r, msg);
 	if (ret == ENT_OK && o->mutual) {
 		uint8_t hello[HELLO_LEN];
-		uint64_t theirs = 0, ours = 0;
-		ent_psi_mode m;
 		int mu;
 
 		/* our turn to answer, under our policy for them */
@@ -403,31 +542,45 @@ ent_match(ent_node *node, ent_store *store, const char *peer,
 		    (ret = frame_read(sd.c, &type, hello, sizeof hello, &len,
 		    msg)))
 			goto out;
-		if (type == FRAME_BYE)
-			goto out;	/* they did not want to */
-		if (type != FRAME_HELLO || len != HELLO_LEN) {
+		if (type == FRAME_HELLO && len == HELLO_LEN) {
+			progress(o, "answering", 0, 0);
+			rr = respond(&sd, hello, &rmode, &rtheirs, &rours, &mu,
+			    &rmsg);
+			answered = 1;
+			if (rr != ENT_OK && rr != ENT_EPERM) {
+				ret = rr;
+				*msg = rmsg;
+				goto out;
+			}
+			r->mutual = rr == ENT_OK;
+			r->mutual_set = rtheirs;
+			/* the peer ends its turn with BYE */
+			if ((ret = frame_read(sd.c, &type, hello, sizeof hello,
+			    &len, msg)))
+				goto out;
+		}
+		if (type != FRAME_BYE) {
 			ret = unexpected(&sd, type, hello, len, msg);
 			goto out;
 		}
-		progress(o, "answering", 0, 0);
-		ret = respond(&sd, hello, &m, &theirs, &ours, &mu, msg);
-		ent_session_record(store, sd.peer.name, "responder", m,
-		    ret == ENT_OK ? "completed" : ret == ENT_EPERM ? "refused" :
-		    "aborted", ours, theirs, 0, ret ? msg->text : "", NULL);
-		if (ret == ENT_EPERM)
-			ret = ENT_OK;	/* our refusal of their turn */
-		r->mutual = ret == ENT_OK;
-		r->mutual_set = theirs;
-		if (ret == ENT_OK)
-			(void)frame_read(sd.c, &type, sd.buf, 0, &len, NULL);
 	} else if (ret == ENT_OK) {
-		(void)frame_write(sd.c, FRAME_BYE, NULL, 0, NULL);
+		ret = frame_write(sd.c, FRAME_BYE, NULL, 0, msg);
 	}
 out:
-	ent_session_record(store, sd.peer.name, "initiator", o->mode,
+	/* every event of the session carries the same transcript hash */
+	conn_transcript(sd.c, tr);
+	(void)ent_session_record(store, &sd.peer, "initiator", o->mode,
 	    ret == ENT_OK ? "completed" : ret == ENT_EPERM ? "refused" :
-	    "aborted", r->sent, r->peer_set, r->count,
+	    "aborted", r->sent, r->peer_set, r->count, tr,
 	    ret ? msg->text : "", NULL);
+	if (answered)
+		(void)ent_session_record(store, &sd.peer, "responder", rmode,
+		    rr == ENT_OK ? "completed" : rr == ENT_EPERM ? "refused" :
+		    "aborted", rours, rtheirs, 0, tr, rr ? rmsg.text : "", NULL);
+	if (ret == ENT_OK) {
+		progress(o, "cosigning", 0, 0);
+		ret = cosign(&sd, 1, msg);
+	}
 	close_side(&sd, ctx);
 	return ret;
 }
@@ -582,7 +735,8 @@ serve_one(task *t)
 	uint64_t theirs = 0, ours = 0;
 	ent_psi_mode mode = ENT_PSI_INTERSECT;
 	struct timespec t0, t1;
-	ent_msg msg;
+	uint8_t tr[32];
+	ent_msg msg, rmsg;
 	size_t len;
 	int type, mutual = 0;
 	ent_err ret;
@@ -636,38 +790,46 @@ serve_one(task *t)
 		ret = frame_read(sd.c, &type, sd.buf, 0, &len, &msg);
 		if (ret == ENT_OK && type == FRAME_TURN) {
 			ent_match_result r;
+			ent_err r2 = ENT_EPERM;
+
 			memset(&r, 0, sizeof r);
-			if (!mutual || sd.peer.withdrawn) {
-				(void)frame_write(sd.c, FRAME_BYE, NULL, 0,
-				    NULL);
-			} else {
-				ent_err r2 = initiate(&sd, mode,
-				    sd.peer.policy.types, sd.peer.policy.tlp_max,
-				    0, NULL, &r, &msg);
-				if (r2 == ENT_OK)
-					(void)frame_write(sd.c, FRAME_BYE, NULL,
-					    0, NULL);
-				ent_session_record(sd.store, sd.peer.name,
+			if (mutual && !sd.peer.withdrawn)
+				r2 = initiate(&sd, mode, sd.peer.policy.types,
+				    sd.peer.policy.tlp_max, 0, NULL, &r, &rmsg);
+			/* our turn ends with BYE, refused or not */
+			ret = r2 == ENT_OK || r2 == ENT_EPERM ?
+			    frame_write(sd.c, FRAME_BYE, NULL, 0, &msg) : r2;
+			if (mutual && !sd.peer.withdrawn) {
+				conn_transcript(sd.c, tr);
+				(void)ent_session_record(sd.store, &sd.peer,
 				    "initiator", mode, r2 == ENT_OK ?
 				    "completed" : r2 == ENT_EPERM ? "refused" :
-				    "aborted", r.sent, r.peer_set, r.count,
-				    r2 ? msg.text : "", NULL);
+				    "aborted", r.sent, r.peer_set, r.count, tr,
+				    r2 ? rmsg.text : "", NULL);
 				logf_(s, "from=%s peer=%s role=initiator "
 				    "outcome=%s mode=%s ours=%llu theirs=%llu "
 				    "matches=%llu", t->from, sd.peer.name,
-				    r2 ? "aborted" : "completed",
-				    mode_name(mode), (unsigned long long)r.sent,
+				    r2 == ENT_OK ? "completed" : r2 == ENT_EPERM ?
+				    "refused" : "aborted", mode_name(mode),
+				    (unsigned long long)r.sent,
 				    (unsigned long long)r.peer_set,
 				    (unsigned long long)r.count);
-				ent_match_result_free(&r);
 			}
+			ent_match_result_free(&r);
+		} else if (ret == ENT_OK && type != FRAME_BYE) {
+			ret = unexpected(&sd, type, sd.buf, len, &msg);
 		}
-		ret = ENT_OK;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ent_session_record(sd.store, sd.peer.name, "responder", mode,
+	conn_transcript(sd.c, tr);
+	(void)ent_session_record(sd.store, &sd.peer, "responder", mode,
 	    ret == ENT_OK ? "completed" : ret == ENT_EPERM ? "refused" :
-	    "aborted", ours, theirs, 0, ret ? msg.text : "", NULL);
+	    "aborted", ours, theirs, 0, tr, ret ? msg.text : "", NULL);
+	if (ret == ENT_OK && (ret = cosign(&sd, 0, &msg)) != ENT_OK) {
+		logf_(s, "from=%s peer=%s outcome=aborted reason=\"cosigning: "
+		    "%s\"", t->from, sd.peer.name, msg.text);
+		goto out;
+	}
 	if (ret == ENT_OK)
 		logf_(s, "from=%s peer=%s role=responder outcome=completed "
 		    "mode=%s theirs=%llu ours=%llu secs=%.2f", t->from,

@@ -66,18 +66,37 @@ static const char *const migrations[] = {
 	"  peer TEXT NOT NULL,"
 	"  first_seen INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL,"
-	"  PRIMARY KEY (type, value, peer)) WITHOUT ROWID;"
-	"CREATE TABLE session ("
+	"  PRIMARY KEY (type, value, peer)) WITHOUT ROWID;",
+	/* 2 -> 3: the joint record (lib/log.c, docs/RECORD.md). log_hash
+	 * holds every complete subtree's hash, by the index of
+	 * ent_tlog_stored_index. */
+	"CREATE TABLE log_entry ("
+	"  idx INTEGER PRIMARY KEY,"
+	"  data BLOB NOT NULL);"
+	"CREATE TABLE log_hash ("
 	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL);"
+	"CREATE TABLE log_checkpoint ("
+	"  size INTEGER PRIMARY KEY,"
+	"  root BLOB NOT NULL,"
+	"  note TEXT NOT NULL);"
+	"CREATE TABLE log_cosignature ("
+	"  size INTEGER NOT NULL,"
 	"  peer TEXT NOT NULL,"
-	"  role TEXT NOT NULL,"
-	"  mode TEXT NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  PRIMARY KEY (size, peer)) WITHOUT ROWID;"
+	"CREATE TABLE peer_checkpoint ("
+	"  pk BLOB PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  root BLOB NOT NULL,"
+	"  note TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE peer_evidence ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pk BLOB NOT NULL,"
 	"  at INTEGER NOT NULL,"
-	"  outcome TEXT NOT NULL,"
-	"  ours INTEGER NOT NULL,"
-	"  theirs INTEGER NOT NULL,"
-	"  matches INTEGER NOT NULL,"
-	"  reason TEXT NOT NULL);",
+	"  reason TEXT NOT NULL,"
+	"  held TEXT NOT NULL,"
+	"  presented TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -146,7 +165,22 @@ struct ent_store {
 	int names_stale;
 	char *render[2];            /* sources and tags of the current record */
 	size_t render_cap[2];
+	sqlite3_stmt *slots[STORE_SLOTS];   /* other modules' statements */
 };
+
+sqlite3_stmt *
+store_stmt(ent_store *s, int slot, const char *sql_text)
+{
+	if (slot < 0 || slot >= STORE_SLOTS)
+		return NULL;
+	if (s->slots[slot] == NULL &&
+	    sqlite3_prepare_v3(s->db, sql_text, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->slots[slot], NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(s->slots[slot]);
+	sqlite3_clear_bindings(s->slots[slot]);
+	return s->slots[slot];
+}
 
 sqlite3 *
 store_db(ent_store *s)
@@ -267,6 +301,8 @@ ent_store_close(ent_store *s)
 		return;
 	for (int i = 0; i < NQ; i++)
 		sqlite3_finalize(s->q[i]);
+	for (int i = 0; i < STORE_SLOTS; i++)
+		sqlite3_finalize(s->slots[i]);
 	sqlite3_close(s->db);
 	for (size_t i = 0; i < s->nnames; i++)
 		free(s->names[i]);

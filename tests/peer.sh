@@ -139,7 +139,7 @@ ok "$([ $rc = 1 ] && grep -q "min-interval is 3600" "$T/e"; echo $?)" "the minim
 ok "$([ $rc = 1 ] && grep -q "daily-budget 1000" "$T/e"; echo $?)" "an exhausted daily budget is refused"
 kill -TERM "${pids[0]}"; wait "${pids[0]}" 2>/dev/null; rc=$?
 ok "$([ $rc = 0 ] && grep -q "stopped" "$T/b.log"; echo $?)" "SIGTERM stops the server cleanly"
-serve "$B" "$T/b2.log"; PB=$PORT
+serve "$B" "$T/b2.log"; PB=$PORT; BPID=${pids[-1]}
 "$E" --home "$A" peer remove cert.example >/dev/null; "$E" --home "$A" peer add cert.example "$VB" "127.0.0.1:$PB" >/dev/null
 "$E" --home "$A" match cert.example >"$T/o" 2>"$T/e"; rc=$?
 ok "$([ $rc = 1 ] && grep -q "daily-budget 1000" "$T/e"; echo $?)" "the budget stays spent after a restart"
@@ -166,6 +166,35 @@ ok "$([ $r = 0 ] && legit; echo $?)" "a client sending a byte a second is timed 
 exec 3<>"/dev/tcp/127.0.0.1/$PB"; cat "$T/recording" >&3; timeout 5 cat <&3 >/dev/null 2>&1; exec 3<&-
 ok "$([ -s "$T/recording" ] && legit; echo $?)" "a replayed recording of an earlier session is refused; a legitimate session follows"
 ok "$(grep -c 'outcome=rejected' "$T/b2.log" | awk '{exit !($1 >= 3)}'; echo $?)" "each refusal has a log line"
+
+# --- the joint record -----------------------------------------------------
+ok "$("$E" --home "$A" log verify >/dev/null && "$E" --home "$B" log verify >/dev/null; echo $?)" "both logs verify"
+ok "$("$E" --home "$A" log peers | grep -q '^cert.example *consistent *ours cosigned at [1-9]'; echo $?)" "A's checkpoints are cosigned by B"
+ok "$("$E" --home "$B" log peers | grep -q '^ministry.example *consistent *ours cosigned at [1-9]'; echo $?)" "B's checkpoints are cosigned by A"
+ta=$("$E" --home "$A" log show --json | grep '"role":"initiator"' | tail -1 | sed 's/.*"transcript":"\([0-9a-f]*\)".*/\1/')
+tb=$("$E" --home "$B" log show --json | grep '"role":"responder"' | grep '"kind":"session-completed"' | tail -1 | sed 's/.*"transcript":"\([0-9a-f]*\)".*/\1/')
+ok "$([ ${#ta} = 64 ] && [ "$ta" = "$tb" ]; echo $?)" "both sides record the same transcript hash of the session"
+"$E" --home "$A" log prove 1 >"$T/proof"
+ok "$("$E" log verify-proof "$T/proof" --key "$VA" --key "$VB" >/dev/null; echo $?)" "an inclusion proof verifies offline with A's key and B's cosignature"
+"$E" log verify-proof "$T/proof" --key "$VA" --key "$VC" >/dev/null 2>&1; r=$?
+ok "$([ $r = 1 ]; echo $?)" "... and not with a key that never cosigned it"
+sed -i 's/^index 1$/index 0/' "$T/proof"
+"$E" log verify-proof "$T/proof" --key "$VA" >/dev/null 2>&1; r=$?
+ok "$([ $r = 1 ]; echo $?)" "a proof edited to claim another index fails"
+# B rewinds its log: a snapshot from before its last cosigned session
+kill -TERM "$BPID"; wait "$BPID" 2>/dev/null
+cp -a "$B" "$T/b-old"
+serve "$B" "$T/b3.log"; PB=$PORT; BPID=${pids[-1]}
+"$E" --home "$A" peer remove cert.example >/dev/null; "$E" --home "$A" peer add cert.example "$VB" "127.0.0.1:$PB" >/dev/null
+legit
+kill -TERM "$BPID"; wait "$BPID" 2>/dev/null
+rm -rf "$B"; mv "$T/b-old" "$B"
+serve "$B" "$T/b4.log"; PB=$PORT; BPID=${pids[-1]}
+"$E" --home "$A" peer remove cert.example >/dev/null; "$E" --home "$A" peer add cert.example "$VB" "127.0.0.1:$PB" >/dev/null
+"$E" --home "$A" match cert.example --count >"$T/o" 2>"$T/e"; rc=$?
+ok "$([ $rc = 2 ] && grep -q "does not extend\|went back\|forked" "$T/e"; echo $?)" "a peer that rewinds its log is caught: $(head -c 160 "$T/e")"
+ok "$("$E" --home "$A" log peers | grep -q '^cert.example *INCONSISTENT.*evidence kept'; echo $?)" "log peers shows it as inconsistent, with the evidence kept"
+ok "$("$E" --home "$A" log show --json | grep -q '"kind":"peer-inconsistent"'; echo $?)" "the inconsistency is on A's record"
 
 # --- withdrawal -------------------------------------------------------------
 "$E" --home "$A" withdraw cert.example --reason "the partnership ended" >"$T/o" 2>&1; rc=$?

@@ -97,5 +97,6 @@ int cmd_serve(cli *, int, char **);
 int cmd_match(cli *, int, char **);
 int cmd_matches(cli *, int, char **);
 int cmd_withdraw(cli *, int, char **);
+int cmd_log(cli *, int, char **);
 
 #endif

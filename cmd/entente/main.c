@@ -119,6 +119,25 @@ static const command commands[] = {
 	  "Records the withdrawal and sends PEER the signed statement if it can\n"
 	  "be reached. From then on both sides refuse sessions with each other;\n"
 	  "what was learnt stays.\n" },
+	{ "log", cmd_log, "the joint record: checkpoints, proofs, verification",
+	  "usage: entente log checkpoint [--cosigned]\n"
+	  "       entente log show [--from N] [--json]\n"
+	  "       entente log prove INDEX\n"
+	  "       entente log verify\n"
+	  "       entente log verify-proof FILE --key VKEY [--key VKEY]...\n"
+	  "       entente log peers\n"
+	  "\n"
+	  "Every exchange is an entry of this node's append-only Merkle log\n"
+	  "(RFC 9162); checkpoints are C2SP signed notes, cosigned by peers at\n"
+	  "the end of each session (cosignature/v1).\n"
+	  "  checkpoint    the newest signed checkpoint (--cosigned: with the\n"
+	  "                peers' cosignatures)\n"
+	  "  show          the entries (--json: index, data_base64, fields)\n"
+	  "  prove         a c2sp.org/tlog-proof@v1 of an entry, offline-checkable\n"
+	  "  verify        recheck every stored hash and checkpoint\n"
+	  "  verify-proof  check a proof with the log's key, then witnesses'\n"
+	  "  peers         per peer: cosigned sizes, and whether its log was\n"
+	  "                ever inconsistent (evidence kept)\n" },
 	{ "revoke", cmd_revoke, "revoke indicators (kept, never shared or matched)",
 	  "usage: entente revoke VALUE...\n"
 	  "\n"

@@ -67,6 +67,11 @@ const uint8_t *ent_node_seed(const ent_node *node);
 ent_err ent_node_store_path(const ent_node *node, char *out, size_t cap,
     ent_msg *msg);
 
+/* The C2SP key id: the first four bytes, big-endian, of
+ * SHA-256(name || "\n" || alg || pk); alg 0x01 for note signatures, 0x04
+ * for cosignatures. */
+uint32_t ent_key_id(const char *name, uint8_t alg, const uint8_t pk[static 32]);
+
 /* Formats a C2SP verifier key string for an Ed25519 public key. ENT_ELIMIT
  * when out (cap bytes) is too small. */
 ent_err ent_vkey_format(const char *name, const uint8_t pk[static 32],

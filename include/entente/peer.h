@@ -110,10 +110,13 @@ ent_err ent_peer_withdraw(ent_store *s, const ent_peer *peer, int by_us,
 ent_err ent_peer_admit(ent_store *s, const ent_peer *peer, ent_psi_mode mode,
     uint64_t n, int64_t now, ent_msg *msg) __attribute__((warn_unused_result));
 
-/* Appends to the local session record. */
-ent_err ent_session_record(ent_store *s, const char *peer, const char *role,
-    ent_psi_mode mode, const char *outcome, uint64_t ours, uint64_t theirs,
-    uint64_t matches, const char *reason, ent_msg *msg);
+/* Appends a session event to the log: kind session-OUTCOME (completed,
+ * refused, aborted) with the peer, role, mode, both set sizes, the match
+ * count (initiator) and the transcript hash when there is one. */
+ent_err ent_session_record(ent_store *s, const ent_peer *peer,
+    const char *role, ent_psi_mode mode, const char *outcome, uint64_t ours,
+    uint64_t theirs, uint64_t matches, const uint8_t *transcript,
+    const char *reason, ent_msg *msg);
 
 /* The set this node puts into a match: active indicators of the types in
  * `types` (bits 1 << ent_type) at or under tlp_max. *items (and the values
