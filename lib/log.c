@@ -132,7 +132,7 @@ ent_tlog_check_consistency(uint64_t m, uint64_t n, const ent_hash *mroot,
 
 /* --- storage ------------------------------------------------------------ */
 
-enum { S_HASH_GET, S_HASH_PUT, S_ENTRY_PUT, S_ENTRY_GET, S_SIZE };
+enum { S_HASH_GET, S_HASH_PUT, S_ENTRY_PUT, S_ENTRY_GET, S_SIZE, S_LEAF_GET };
 
 static sqlite3_stmt *
 q(ent_store *s, int slot)
@@ -140,22 +140,27 @@ q(ent_store *s, int slot)
 	static const char *const sql[] = {
 		[S_HASH_GET] = "SELECT hash FROM log_hash WHERE id = ?1",
 		[S_HASH_PUT] = "INSERT INTO log_hash (id, hash) VALUES (?1, ?2)",
-		[S_ENTRY_PUT] = "INSERT INTO log_entry (idx, data) VALUES (?1, ?2)",
+		[S_ENTRY_PUT] = "INSERT INTO log_entry (idx, data, hash) VALUES "
+		    "(?1, ?2, ?3)",
+		[S_LEAF_GET] = "SELECT hash FROM log_entry WHERE idx = ?1",
 		[S_ENTRY_GET] = "SELECT data FROM log_entry WHERE idx = ?1",
 		[S_SIZE] = "SELECT coalesce(max(idx) + 1, 0) FROM log_entry",
 	};
 	return store_stmt(s, STORE_SLOT_LOG + slot, sql[slot]);
 }
 
+/* The hash of the n'th complete subtree at `level`: a leaf's is kept with
+ * its entry, the others in log_hash by ent_tlog_stored_index. */
 static ent_err
-hash_get(ent_store *s, uint64_t id, ent_hash *out, ent_msg *msg)
+hash_get(ent_store *s, int level, uint64_t n, ent_hash *out, ent_msg *msg)
 {
-	sqlite3_stmt *st = q(s, S_HASH_GET);
+	sqlite3_stmt *st = q(s, level ? S_HASH_GET : S_LEAF_GET);
 	int rc;
 
 	if (st == NULL)
 		return store_fail(s, msg, "preparing");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(level ?
+	    ent_tlog_stored_index(level, n) : n));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
 		memcpy(out->h, sqlite3_column_blob(st, 0), 32);
@@ -163,23 +168,45 @@ hash_get(ent_store *s, uint64_t id, ent_hash *out, ent_msg *msg)
 		return ENT_OK;
 	}
 	sqlite3_reset(st);
-	return ent_fail(msg, ENT_ECRYPTO, "log: stored hash %llu is missing "
-	    "or damaged", (unsigned long long)id);
+	return ent_fail(msg, ENT_ECRYPTO, "log: the stored hash of level %d, "
+	    "subtree %llu, is missing or damaged", level, (unsigned long long)n);
 }
 
 static ent_err
-hash_put(ent_store *s, uint64_t id, const ent_hash *h, ent_msg *msg)
+hash_put(ent_store *s, int level, uint64_t n, const ent_hash *h, ent_msg *msg)
 {
 	sqlite3_stmt *st = q(s, S_HASH_PUT);
 	int rc;
 
 	if (st == NULL)
 		return store_fail(s, msg, "preparing");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)ent_tlog_stored_index(level, n));
 	sqlite3_bind_blob(st, 2, h->h, 32, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ENT_OK : store_fail(s, msg, "log hash");
+}
+
+/* Stores entry idx with its leaf hash. */
+static ent_err
+entry_put(ent_store *s, uint64_t idx, const uint8_t *data, size_t n,
+    ent_hash *leaf, ent_msg *msg)
+{
+	sqlite3_stmt *st = q(s, S_ENTRY_PUT);
+	int rc;
+
+	if (n > ENT_LOG_ENTRY_MAX)
+		return ent_fail(msg, ENT_ELIMIT, "a log entry has at most %d "
+		    "bytes", ENT_LOG_ENTRY_MAX);
+	if (st == NULL)
+		return store_fail(s, msg, "preparing");
+	ent_tlog_leaf(leaf, data, n);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)idx);
+	sqlite3_bind_blob(st, 2, data, (int)n, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, leaf->h, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ENT_OK : store_fail(s, msg, "log entry");
 }
 
 ent_err
@@ -201,41 +228,46 @@ ent_err
 ent_log_append(ent_store *s, const uint8_t *data, size_t n, uint64_t *index,
     ent_msg *msg)
 {
-	sqlite3_stmt *st;
+	const uint8_t *const d[1] = { data };
 	uint64_t idx;
-	ent_hash h, left;
 	ent_err ret;
-	int rc;
 
-	if (n > ENT_LOG_ENTRY_MAX)
-		return ent_fail(msg, ENT_ELIMIT, "a log entry has at most %d "
-		    "bytes", ENT_LOG_ENTRY_MAX);
-	if ((ret = ent_log_size(s, &idx, msg)))
+	if ((ret = ent_log_size(s, &idx, msg)) ||
+	    (ret = ent_log_append_many(s, d, &n, 1, msg)))
 		return ret;
-	st = q(s, S_ENTRY_PUT);
-	if (st == NULL)
-		return store_fail(s, msg, "preparing");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)idx);
-	sqlite3_bind_blob(st, 2, data, (int)n, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, msg, "log entry");
-	ent_tlog_leaf(&h, data, n);
-	if ((ret = hash_put(s, ent_tlog_stored_index(0, idx), &h, msg)))
-		return ret;
-	/* each trailing 1 bit of idx completes a subtree */
-	for (int level = 0; (idx >> level) & 1; level++) {
-		if ((ret = hash_get(s, ent_tlog_stored_index(level,
-		    (idx >> level) - 1), &left, msg)))
-			return ret;
-		ent_tlog_node(&h, &left, &h);
-		if ((ret = hash_put(s, ent_tlog_stored_index(level + 1,
-		    idx >> (level + 1)), &h, msg)))
-			return ret;
-	}
 	if (index != NULL)
 		*index = idx;
+	return ENT_OK;
+}
+
+ent_err
+ent_log_append_many(ent_store *s, const uint8_t *const *data,
+    const size_t *lens, size_t count, ent_msg *msg)
+{
+	ent_hash frontier[64], h;
+	uint64_t size;
+	ent_err ret;
+
+	if ((ret = ent_log_size(s, &size, msg)))
+		return ret;
+	/* the newest complete subtree at each level where size has a bit */
+	for (int l = 0; l < 64; l++)
+		if (((size >> l) & 1) && (ret = hash_get(s, l, (size >> l) - 1,
+		    &frontier[l], msg)))
+			return ret;
+	for (size_t k = 0; k < count; k++, size++) {
+		int l;
+
+		if ((ret = entry_put(s, size, data[k], lens[k], &h, msg)))
+			return ret;
+		/* each trailing 1 bit of size completes a subtree */
+		for (l = 0; (size >> l) & 1; l++) {
+			ent_tlog_node(&h, &frontier[l], &h);
+			if ((ret = hash_put(s, l + 1, size >> (l + 1), &h, msg)))
+				return ret;
+		}
+		frontier[l] = h;
+	}
 	return ENT_OK;
 }
 
@@ -315,8 +347,7 @@ mth(ent_store *s, uint64_t lo, uint64_t hi, ent_hash *out, ent_msg *msg)
 		int level = 0;
 		while (((uint64_t)1 << level) < n)
 			level++;
-		return hash_get(s, ent_tlog_stored_index(level, lo >> level),
-		    out, msg);
+		return hash_get(s, level, lo >> level, out, msg);
 	}
 	k = split(n);
 	if ((ret = mth(s, lo, lo + k, &l, msg)) ||
@@ -762,20 +793,20 @@ ent_log_verify(ent_store *s, const ent_node *node, ent_msg *msg)
 		}
 		ent_tlog_leaf(&h, sqlite3_column_blob(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1));
-		if ((ret = hash_get(s, ent_tlog_stored_index(0, i), &stored,
-		    msg)) || sodium_memcmp(h.h, stored.h, 32) != 0) {
+		if ((ret = hash_get(s, 0, i, &stored, msg)) ||
+		    sodium_memcmp(h.h, stored.h, 32) != 0) {
 			sqlite3_finalize(st);
 			return ent_fail(msg, ENT_ECRYPTO, "log: entry %llu does "
 			    "not match its stored hash (the entry or the hash "
 			    "was changed)", (unsigned long long)i);
 		}
 		for (int level = 0; (i >> level) & 1; level++) {
-			if ((ret = hash_get(s, ent_tlog_stored_index(level,
-			    (i >> level) - 1), &left, msg)))
+			if ((ret = hash_get(s, level, (i >> level) - 1, &left,
+			    msg)))
 				break;
 			ent_tlog_node(&h, &left, &h);
-			if ((ret = hash_get(s, ent_tlog_stored_index(level + 1,
-			    i >> (level + 1)), &stored, msg)) ||
+			if ((ret = hash_get(s, level + 1, i >> (level + 1),
+			    &stored, msg)) ||
 			    sodium_memcmp(h.h, stored.h, 32) != 0) {
 				ret = ent_fail(msg, ENT_ECRYPTO, "log: the "
 				    "stored hash of level %d over entries up "

@@ -67,12 +67,13 @@ static const char *const migrations[] = {
 	"  first_seen INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL,"
 	"  PRIMARY KEY (type, value, peer)) WITHOUT ROWID;",
-	/* 2 -> 3: the joint record (lib/log.c, docs/RECORD.md). log_hash
-	 * holds every complete subtree's hash, by the index of
-	 * ent_tlog_stored_index. */
+	/* 2 -> 3: the joint record (lib/log.c, docs/RECORD.md). An entry
+	 * keeps its leaf hash; log_hash holds every larger complete
+	 * subtree's hash, by the index of ent_tlog_stored_index. */
 	"CREATE TABLE log_entry ("
 	"  idx INTEGER PRIMARY KEY,"
-	"  data BLOB NOT NULL);"
+	"  data BLOB NOT NULL,"
+	"  hash BLOB NOT NULL);"
 	"CREATE TABLE log_hash ("
 	"  id INTEGER PRIMARY KEY,"
 	"  hash BLOB NOT NULL);"

@@ -55,6 +55,12 @@ int ent_tlog_check_consistency(uint64_t m, uint64_t n, const ent_hash *mroot,
 ent_err ent_log_append(ent_store *s, const uint8_t *data, size_t n,
     uint64_t *index, ent_msg *msg) __attribute__((warn_unused_result));
 
+/* Appends count entries at once (within the caller's transaction), reading
+ * no stored hash past the first: the bulk path. */
+ent_err ent_log_append_many(ent_store *s, const uint8_t *const *data,
+    const size_t *lens, size_t count, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
 /* Appends an event: "entente-event/v1\nkind KIND\n" then the key/value
  * pairs (kv[0] kv[1] kv[2] ... NULL), one "key value" line each; newlines
  * in values become spaces. */
