@@ -317,7 +317,8 @@ ent_log_entry(ent_store *s, uint64_t index, uint8_t **data, size_t *n,
 	*n = (size_t)sqlite3_column_bytes(st, 0);
 	*data = malloc(*n + 1);
 	if (*data != NULL) {
-		memcpy(*data, sqlite3_column_blob(st, 0), *n);
+		if (*n > 0)	/* an empty blob reads as NULL */
+			memcpy(*data, sqlite3_column_blob(st, 0), *n);
 		(*data)[*n] = 0;
 	}
 	sqlite3_reset(st);
@@ -791,8 +792,12 @@ ent_log_verify(ent_store *s, const ent_node *node, ent_msg *msg)
 			return ent_fail(msg, ENT_ECRYPTO, "log: entry %llu is "
 			    "missing", (unsigned long long)i);
 		}
-		ent_tlog_leaf(&h, sqlite3_column_blob(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1));
+		{
+			static const uint8_t none[1];
+			const uint8_t *d = sqlite3_column_blob(st, 1);
+			ent_tlog_leaf(&h, d ? d : none,
+			    (size_t)sqlite3_column_bytes(st, 1));
+		}
 		if ((ret = hash_get(s, 0, i, &stored, msg)) ||
 		    sodium_memcmp(h.h, stored.h, 32) != 0) {
 			sqlite3_finalize(st);
