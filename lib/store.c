@@ -98,6 +98,20 @@ static const char *const migrations[] = {
 	"  reason TEXT NOT NULL,"
 	"  held TEXT NOT NULL,"
 	"  presented TEXT NOT NULL);",
+	/* 3 -> 4: what the guard saw, and a generation counter that every
+	 * committed change of indicators or corroborations moves, so that the
+	 * compiled matcher knows when it is stale. */
+	"CREATE TABLE sighting ("
+	"  type INTEGER NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (type, value)) WITHOUT ROWID;"
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);"
+	"INSERT INTO meta (key, value) VALUES ('generation', 0);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -322,7 +336,11 @@ ent_store_begin(ent_store *s, ent_msg *msg)
 ent_err
 ent_store_commit(ent_store *s, ent_msg *msg)
 {
-	ent_err ret = exec(s, "COMMIT", msg);
+	ent_err ret = exec(s, "UPDATE meta SET value = value + 1 WHERE key = "
+	    "'generation'", msg);
+
+	if (ret == ENT_OK)
+		ret = exec(s, "COMMIT", msg);
 
 	if (ret != ENT_OK)
 		ent_store_rollback(s);
@@ -606,6 +624,22 @@ ent_store_each(ent_store *s, ent_type type, int include_inactive,
 	sqlite3_bind_int(st, 2, include_inactive != 0);
 	sqlite3_bind_int64(st, 3, now());
 	return each_row(s, st, fn, ctx, NULL, msg);
+}
+
+ent_err
+ent_store_generation(ent_store *s, uint64_t *g, ent_msg *msg)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = "
+	    "'generation'", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_fail(s, msg, "reading the generation");
+	}
+	*g = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return ENT_OK;
 }
 
 ent_err

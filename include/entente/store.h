@@ -14,7 +14,6 @@
 #include "entente/err.h"
 #include "entente/indicator.h"
 
-#define ENT_STORE_SCHEMA_VERSION 1
 
 typedef struct ent_store ent_store;
 
@@ -82,6 +81,11 @@ ent_err ent_store_revoke(ent_store *store, const ent_indicator *ind,
  * (type, value) order; revoked and expired ones only when include_inactive. */
 ent_err ent_store_each(ent_store *store, ent_type type, int include_inactive,
     ent_record_fn fn, void *ctx, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
+/* A number that every committed transaction moves: equal numbers mean the
+ * indicators and corroborations did not change. */
+ent_err ent_store_generation(ent_store *store, uint64_t *g, ent_msg *msg)
 	__attribute__((warn_unused_result));
 
 /* Counts every stored indicator, active or not. */
