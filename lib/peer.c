@@ -687,6 +687,7 @@ ent_corroborate(ent_store *s, const char *peer, ent_type type,
 	sqlite3_stmt *st;
 	ent_err ret;
 
+	store_touch(s);
 	if ((ret = prep(s, "INSERT INTO corroboration (type, value, peer, "
 	    "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT "
 	    "(type, value, peer) DO UPDATE SET last_seen = ?4", &st, msg)))

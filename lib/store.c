@@ -181,7 +181,14 @@ struct ent_store {
 	char *render[2];            /* sources and tags of the current record */
 	size_t render_cap[2];
 	sqlite3_stmt *slots[STORE_SLOTS];   /* other modules' statements */
+	int dirty;                  /* indicators changed in this transaction */
 };
+
+void
+store_touch(ent_store *s)
+{
+	s->dirty = 1;
+}
 
 sqlite3_stmt *
 store_stmt(ent_store *s, int slot, const char *sql_text)
@@ -336,9 +343,12 @@ ent_store_begin(ent_store *s, ent_msg *msg)
 ent_err
 ent_store_commit(ent_store *s, ent_msg *msg)
 {
-	ent_err ret = exec(s, "UPDATE meta SET value = value + 1 WHERE key = "
-	    "'generation'", msg);
+	ent_err ret = ENT_OK;
 
+	if (s->dirty)	/* the compiled matcher must see the change */
+		ret = exec(s, "UPDATE meta SET value = value + 1 WHERE key = "
+		    "'generation'", msg);
+	s->dirty = 0;
 	if (ret == ENT_OK)
 		ret = exec(s, "COMMIT", msg);
 
@@ -352,6 +362,7 @@ ent_store_rollback(ent_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		exec(s, "ROLLBACK", NULL);
+	s->dirty = 0;
 	s->source_id = -1;	/* a rolled-back source row is gone */
 }
 
@@ -420,6 +431,7 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
 		    "range");
 	if ((ret = source_id(s, src, &sid, msg)) != ENT_OK)
 		return ret;
+	s->dirty = 1;
 	/* Insert when new, else merge into the row that is there: in one
 	 * statement when the caller need not know which. */
 	for (int q = added ? Q_INSERT : Q_UPSERT; q <= Q_UPSERT; q++) {
@@ -471,6 +483,7 @@ ent_store_revoke(ent_store *s, const ent_indicator *ind, int *found,
 {
 	sqlite3_stmt *st = stmt(s, Q_REVOKE);
 
+	s->dirty = 1;
 	sqlite3_bind_int(st, 1, (int)ind->type);
 	sqlite3_bind_text(st, 2, ind->value, (int)ind->len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -624,6 +637,29 @@ ent_store_each(ent_store *s, ent_type type, int include_inactive,
 	sqlite3_bind_int(st, 2, include_inactive != 0);
 	sqlite3_bind_int64(st, 3, now());
 	return each_row(s, st, fn, ctx, NULL, msg);
+}
+
+ent_err
+ent_store_sighting(ent_store *s, ent_type type, const char *value,
+    uint64_t count, int64_t first, int64_t last, ent_msg *msg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO sighting (type, value, "
+	    "count, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5) ON "
+	    "CONFLICT (type, value) DO UPDATE SET count = count + ?3, "
+	    "first_seen = min(first_seen, ?4), last_seen = max(last_seen, ?5)",
+	    -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, msg, "preparing");
+	sqlite3_bind_int(st, 1, (int)type);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)count);
+	sqlite3_bind_int64(st, 4, first);
+	sqlite3_bind_int64(st, 5, last);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ENT_OK : db_fail(s, msg, "a sighting");
 }
 
 ent_err

@@ -16,6 +16,10 @@ sqlite3 *store_db(ent_store *s);
 #define STORE_SLOT_LOG 0          /* lib/log.c: 0 .. 7 */
 sqlite3_stmt *store_stmt(ent_store *s, int slot, const char *sql);
 
+/* Marks the open transaction as changing indicators or corroborations:
+ * its commit moves the generation (ent_store_generation). */
+void store_touch(ent_store *s);
+
 /* Fills msg with "store: WHAT: sqlite's message"; returns ENT_ESTORE. */
 ent_err store_fail(ent_store *s, ent_msg *msg, const char *what);
 

@@ -98,5 +98,6 @@ int cmd_match(cli *, int, char **);
 int cmd_matches(cli *, int, char **);
 int cmd_withdraw(cli *, int, char **);
 int cmd_log(cli *, int, char **);
+int cmd_scan(cli *, int, char **);
 
 #endif

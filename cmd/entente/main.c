@@ -138,6 +138,24 @@ static const command commands[] = {
 	  "  verify-proof  check a proof with the log's key, then witnesses'\n"
 	  "  peers         per peer: cosigned sizes, and whether its log was\n"
 	  "                ever inconsistent (evidence kept)\n" },
+	{ "scan", cmd_scan, "the guard: find our indicators in logs",
+	  "usage: entente scan [--format auto|zeek|zeek-json|bind|combined|cef|\n"
+	  "                    csv|text] [--json] [--threads N] [--no-record]\n"
+	  "                    FILE...|-\n"
+	  "\n"
+	  "Finds every active indicator in the logs, whole tokens only: an\n"
+	  "address or any network holding it, a domain or any parent, a URL by\n"
+	  "host suffix and path prefix, hashes, e-mail addresses. gzip is read\n"
+	  "transparently. Readers name the field of each hit (Zeek TSV and\n"
+	  "JSON, BIND query logs, Apache/nginx combined, CEF, CSV with a\n"
+	  "header); text tokenises everything. Malformed lines are counted and\n"
+	  "skipped; a binary file is refused unless --format text.\n"
+	  "  --json       one object per hit: file, line, format, field, value,\n"
+	  "               ts, indicator {type, value, sources, tlp,\n"
+	  "               corroborated_by}\n"
+	  "  --no-record  do not record sightings in the store\n"
+	  "A summary goes to standard error. Exit status: 0 no hit, 1 hits,\n"
+	  "2 error.\n" },
 	{ "revoke", cmd_revoke, "revoke indicators (kept, never shared or matched)",
 	  "usage: entente revoke VALUE...\n"
 	  "\n"

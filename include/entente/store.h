@@ -83,6 +83,12 @@ ent_err ent_store_each(ent_store *store, ent_type type, int include_inactive,
     ent_record_fn fn, void *ctx, ent_msg *msg)
 	__attribute__((warn_unused_result));
 
+/* Records that the guard saw the indicator count times, between first and
+ * last (Unix times): counts add up, the window widens. */
+ent_err ent_store_sighting(ent_store *store, ent_type type,
+    const char *value, uint64_t count, int64_t first, int64_t last,
+    ent_msg *msg) __attribute__((warn_unused_result));
+
 /* A number that every committed transaction moves: equal numbers mean the
  * indicators and corroborations did not change. */
 ent_err ent_store_generation(ent_store *store, uint64_t *g, ent_msg *msg)

@@ -1,0 +1,230 @@
+/* cmd_scan.c — entente scan: the guard over log files. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "entente/scan.h"
+#include "records.h"
+
+typedef struct tally {
+	uint32_t id;
+	uint64_t count;
+	ent_mhit ind;
+	char *value;
+} tally;
+
+typedef struct scan_ctx {
+	int json;
+	tally *t;
+	size_t nt, cap;
+	uint64_t hits;
+	const char *file;
+} scan_ctx;
+
+static json_t *
+list(const char *s)
+{
+	json_t *a = json_array();
+
+	while (s && *s) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		json_array_append_new(a, json_stringn(s, n));
+		s = e ? e + 1 : NULL;
+	}
+	return a;
+}
+
+static void
+count(scan_ctx *c, const ent_mhit *ind)
+{
+	for (size_t i = 0; i < c->nt; i++)
+		if (c->t[i].id == ind->id) {
+			c->t[i].count++;
+			return;
+		}
+	if (c->nt == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		tally *p = realloc(c->t, cap * sizeof *p);
+		if (p == NULL)
+			return;
+		c->t = p;
+		c->cap = cap;
+	}
+	c->t[c->nt].id = ind->id;
+	c->t[c->nt].count = 1;
+	c->t[c->nt].ind = *ind;
+	c->t[c->nt].value = strdup(ind->value);
+	c->nt++;
+}
+
+static int
+on_hit(const ent_scan_hit *h, void *ctx)
+{
+	scan_ctx *c = ctx;
+
+	c->hits++;
+	count(c, h->indicator);
+	if (c->json) {
+		json_t *o = json_object(), *ind = json_object();
+		json_object_set_new(o, "file", json_string(h->file));
+		json_object_set_new(o, "line", json_integer((json_int_t)h->line));
+		json_object_set_new(o, "format",
+		    json_string(ent_scan_format_name(h->format)));
+		json_object_set_new(o, "field", json_string(h->field));
+		json_object_set_new(o, "value", json_stringn(h->value,
+		    h->value_len));
+		if (h->ts)
+			json_object_set_new(o, "ts", json_stringn(h->ts,
+			    h->ts_len));
+		json_object_set_new(ind, "type",
+		    json_string(ent_type_name(h->indicator->type)));
+		json_object_set_new(ind, "value",
+		    json_string(h->indicator->value));
+		json_object_set_new(ind, "sources", list(h->indicator->sources));
+		json_object_set_new(ind, "tlp",
+		    json_string(ent_tlp_name(h->indicator->tlp)));
+		json_object_set_new(ind, "corroborated_by",
+		    list(h->indicator->peers));
+		json_object_set_new(o, "indicator", ind);
+		json_print(o);
+		json_decref(o);
+	} else {
+		printf("%s:%llu  %-12s %-32.*s -> %s %s [%s%s%s]\n", h->file,
+		    (unsigned long long)h->line, h->field, (int)h->value_len,
+		    h->value, ent_type_name(h->indicator->type),
+		    h->indicator->value, h->indicator->sources,
+		    h->indicator->peers[0] ? "; also held by " : "",
+		    h->indicator->peers);
+	}
+	return 0;
+}
+
+static void
+progress(uint64_t done, uint64_t total, void *ctx)
+{
+	scan_ctx *c = ctx;
+
+	if (total)
+		fprintf(stderr, "\rscanning %s: %llu MB", c->file,
+		    (unsigned long long)(done >> 20));
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+	const tally *x = a, *y = b;
+	return (x->count < y->count) - (x->count > y->count);
+}
+
+int
+cmd_scan(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "no-record", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const command *self = cli_command("scan");
+	ent_scan_opts so = { ENT_SCAN_AUTO, 0, on_hit, NULL, NULL };
+	ent_scan_stats st;
+	scan_ctx sc = { 0, NULL, 0, 0, 0, NULL };
+	ent_matcher *m = NULL;
+	char path[ENT_PATH_MAX + 16];
+	struct timespec t0, t1;
+	int o, record = 1, rebuilt, ret = EXIT_ERR, tty = isatty(2);
+	double secs;
+	ent_msg msg;
+
+	memset(&st, 0, sizeof st);
+	while ((o = getopt_long(argc, argv, "f:jt:n", opts, NULL)) != -1) {
+		if (o == 'f') {
+			if (ent_scan_format_parse(optarg, &so.format, &msg))
+				return cli_usage(self, "%s", msg.text);
+		} else if (o == 'j') {
+			sc.json = 1;
+		} else if (o == 't') {
+			so.threads = (unsigned)atoi(optarg);
+		} else if (o == 'n') {
+			record = 0;
+		} else {
+			return cli_usage(self, "unknown option");
+		}
+	}
+	if (optind == argc)
+		return cli_usage(self, "give at least one FILE (or - for "
+		    "standard input)");
+	if (cli_open(c) != EXIT_OK)
+		return EXIT_ERR;
+	snprintf(path, sizeof path, "%s/matcher.bin", c->home);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (ent_matcher_open(&m, c->store, path, &rebuilt, &msg) != ENT_OK) {
+		cli_warn("%s", msg.text);
+		return EXIT_ERR;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rebuilt)
+		fprintf(stderr, "entente: matcher built: %llu indicators, %llu "
+		    "bytes, %.2f s\n", (unsigned long long)ent_matcher_count(m),
+		    (unsigned long long)ent_matcher_bytes(m),
+		    (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	so.ctx = &sc;
+	so.progress = tty && !sc.json ? progress : NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = optind; i < argc; i++) {
+		sc.file = argv[i];
+		if (ent_scan_file(m, argv[i], &so, &st, &msg) != ENT_OK) {
+			cli_warn("%s", msg.text);
+			goto out;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (so.progress)
+		fprintf(stderr, "\r%40s\r", "");
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "entente: scanned %llu lines, %llu bytes in %.2f s "
+	    "(%.0f MB/s): %llu hits on %zu indicators, %llu malformed lines "
+	    "skipped\n", (unsigned long long)st.lines,
+	    (unsigned long long)st.bytes, secs, secs > 0 ?
+	    (double)st.bytes / 1e6 / secs : 0.0, (unsigned long long)sc.hits,
+	    sc.nt, (unsigned long long)st.malformed);
+	qsort(sc.t, sc.nt, sizeof *sc.t, by_count);
+	for (size_t i = 0; i < sc.nt && i < 20; i++)
+		fprintf(stderr, "  %8llu  %s %s\n",
+		    (unsigned long long)sc.t[i].count,
+		    ent_type_name(sc.t[i].ind.type), sc.t[i].value);
+	if (sc.nt > 20)
+		fprintf(stderr, "  ... and %zu more indicators\n", sc.nt - 20);
+	if (record && sc.nt > 0) {
+		int64_t now = (int64_t)time(NULL);
+		if (ent_store_begin(c->store, &msg) != ENT_OK)
+			goto fail;
+		for (size_t i = 0; i < sc.nt; i++)
+			if (ent_store_sighting(c->store, sc.t[i].ind.type,
+			    sc.t[i].value, sc.t[i].count, now, now, &msg)) {
+				ent_store_rollback(c->store);
+				goto fail;
+			}
+		if (ent_store_commit(c->store, &msg) != ENT_OK)
+			goto fail;
+	}
+	ret = sc.hits ? EXIT_NO : EXIT_OK;
+	goto out;
+fail:
+	cli_warn("%s", msg.text);
+out:
+	for (size_t i = 0; i < sc.nt; i++)
+		free(sc.t[i].value);
+	free(sc.t);
+	ent_matcher_close(m);
+	return ret;
+}

@@ -1,0 +1,873 @@
+/*
+ * scan.c — the guard's readers and tokenizer (see entente/scan.h).
+ *
+ * A file is read whole (mmap) and cut at line boundaries into one chunk per
+ * thread, or streamed in blocks when it is gzip or standard input. Each
+ * reader turns a line into (field, text) pieces; the tokenizer cuts a piece
+ * into whole tokens and asks the matcher about each.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "entente/limits.h"
+#include "entente/scan.h"
+
+static const char *const fmt_names[ENT_SCAN_FORMAT_COUNT] = {
+	"auto", "zeek", "zeek-json", "bind", "combined", "cef", "csv", "text",
+};
+
+const char *
+ent_scan_format_name(ent_scan_format f)
+{
+	return (unsigned)f < ENT_SCAN_FORMAT_COUNT ? fmt_names[f] : NULL;
+}
+
+ent_err
+ent_scan_format_parse(const char *s, ent_scan_format *out, ent_msg *msg)
+{
+	for (int f = 0; f < ENT_SCAN_FORMAT_COUNT; f++)
+		if (strcasecmp(s, fmt_names[f]) == 0) {
+			*out = (ent_scan_format)f;
+			return ENT_OK;
+		}
+	return ent_fail(msg, ENT_EINVAL, "unknown log format '%s' (auto, zeek, "
+	    "zeek-json, bind, combined, cef, csv, text)", s);
+}
+
+/* --- per-file layout (Zeek and CSV headers) -------------------------------- */
+
+#define MAX_FIELDS 256
+
+typedef struct layout {
+	ent_scan_format fmt;
+	char sep, setsep;
+	char unset[16], empty[16];
+	char *names[MAX_FIELDS];
+	int n, ts, host, uri;
+	char *store;            /* the names' text */
+} layout;
+
+static void
+layout_free(layout *l)
+{
+	free(l->store);
+	memset(l->names, 0, sizeof l->names);
+	l->store = NULL;
+	l->n = 0;
+}
+
+/* Splits s[0..len) at sep into names (copied). */
+static void
+layout_names(layout *l, const char *s, size_t len, char sep, int skip)
+{
+	size_t start = 0;
+	int i = 0;
+
+	layout_free(l);
+	l->store = malloc(len + 1);
+	if (l->store == NULL)
+		return;
+	memcpy(l->store, s, len);
+	l->store[len] = '\0';
+	l->ts = l->host = l->uri = -1;
+	for (size_t k = 0; k <= len && l->n < MAX_FIELDS; k++) {
+		if (k < len && l->store[k] != sep)
+			continue;
+		l->store[k] = '\0';
+		if (i++ >= skip) {
+			char *name = l->store + start;
+			if (strcmp(name, "ts") == 0 || strcasecmp(name,
+			    "timestamp") == 0 || strcasecmp(name, "time") == 0)
+				l->ts = l->n;
+			if (strcmp(name, "host") == 0)
+				l->host = l->n;
+			if (strcmp(name, "uri") == 0)
+				l->uri = l->n;
+			l->names[l->n++] = name;
+		}
+		start = k + 1;
+	}
+}
+
+/* --- the work of one chunk ------------------------------------------------ */
+
+typedef struct hitrec {
+	uint64_t line;
+	ent_mhit ind;
+	const char *field;      /* static, or in a layout */
+	char *value, *ts;
+	size_t value_len, ts_len;
+} hitrec;
+
+typedef struct work {
+	const ent_matcher *m;
+	const layout *lay;
+	uint64_t line;          /* relative to the chunk */
+	uint64_t lines, malformed;
+	const char *field;
+	const char *ts;
+	size_t ts_len;
+	const char *tok;
+	size_t tok_len;
+	hitrec *hits;
+	size_t nhits, cap;
+	int oom;
+} work;
+
+static int
+on_mhit(const ent_mhit *h, void *ctx)
+{
+	work *w = ctx;
+	hitrec *r;
+
+	if (w->nhits == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		hitrec *p = realloc(w->hits, cap * sizeof *p);
+		if (p == NULL) {
+			w->oom = 1;
+			return 1;
+		}
+		w->hits = p;
+		w->cap = cap;
+	}
+	r = &w->hits[w->nhits];
+	r->line = w->line;
+	r->ind = *h;
+	r->field = w->field;
+	r->value = strndup(w->tok, w->tok_len);
+	r->value_len = w->tok_len;
+	r->ts = w->ts ? strndup(w->ts, w->ts_len) : NULL;
+	r->ts_len = w->ts_len;
+	if (r->value == NULL) {
+		w->oom = 1;
+		return 1;
+	}
+	w->nhits++;
+	return 0;
+}
+
+/* Bytes that end a word: white space, quotes, brackets that are never part
+ * of an indicator, and separators. */
+static unsigned char hard[256], soft[256];
+
+static void
+tables_init(void)
+{
+	const char *h = " \t\r\n\"'<>(){}|,;\\^`";
+	for (const char *p = h; *p; p++)
+		hard[(unsigned char)*p] = 1;
+	hard[0] = 1;
+	for (int c = 0; c < 32; c++)
+		hard[c] = 1;
+	hard[127] = 1;
+	memcpy(soft, hard, sizeof soft);
+	soft['='] = 1;
+	soft['*'] = 1;
+	soft['!'] = 1;
+	soft['$'] = 1;
+}
+
+static void
+token(work *w, const char *t, size_t n)
+{
+	if (n > 2 && t[0] == '[') {	/* "[2001:db8::1]:443" */
+		const char *rb = memchr(t, ']', n);
+		if (rb != NULL) {
+			t++;
+			n = (size_t)(rb - t);
+		}
+	}
+	/* trim what surrounds a token in prose: "(evil.com).", "[1.2.3.4]:" */
+	while (n > 0 && (t[0] == '[' || t[0] == '.' || t[0] == ':' ||
+	    t[0] == '-' || t[0] == '/'))
+		t++, n--;
+	while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ':' || t[n - 1] == ']'
+	    || t[n - 1] == '-' || t[n - 1] == '?' || t[n - 1] == '#'))
+		n--;
+	if (n < 4)	/* "a.co" is the shortest thing worth a look-up */
+		return;
+	w->tok = t;
+	w->tok_len = n;
+	ent_matcher_token(w->m, t, n, on_mhit, w);
+}
+
+/* Cuts a piece of text into words, and words into tokens. */
+static void
+tokenize(work *w, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t start;
+		const char *scheme;
+
+		while (i < n && hard[(unsigned char)s[i]])
+			i++;
+		start = i;
+		while (i < n && !hard[(unsigned char)s[i]])
+			i++;
+		if (i == start)
+			continue;
+		/* a URL keeps its '=' and '&'; other words split on them */
+		scheme = i - start > 7 ? memmem(s + start, i - start, "://", 3) :
+		    NULL;
+		if (scheme != NULL) {
+			const char *b = scheme;
+			while (b > s + start && isalpha((unsigned char)b[-1]))
+				b--;
+			token(w, b, (size_t)(s + i - b));
+			continue;
+		}
+		for (size_t j = start; j < i;) {
+			size_t k = j;
+			while (k < i && !soft[(unsigned char)s[k]])
+				k++;
+			if (k > j)
+				token(w, s + j, k - j);
+			j = k + 1;
+		}
+	}
+}
+
+static void
+piece(work *w, const char *field, const char *s, size_t n)
+{
+	w->field = field;
+	tokenize(w, s, n);
+}
+
+/* --- readers: one line each ----------------------------------------------- */
+
+static void
+line_zeek(work *w, const char *s, size_t n)
+{
+	const layout *l = w->lay;
+	const char *f[MAX_FIELDS];
+	size_t fl[MAX_FIELDS], start = 0;
+	int k = 0;
+
+	for (size_t i = 0; i <= n && k < MAX_FIELDS; i++) {
+		if (i < n && s[i] != l->sep)
+			continue;
+		f[k] = s + start;
+		fl[k++] = i - start;
+		start = i + 1;
+	}
+	if (k != l->n) {
+		w->malformed++;
+		return;
+	}
+	w->ts = l->ts >= 0 ? f[l->ts] : NULL;
+	w->ts_len = l->ts >= 0 ? fl[l->ts] : 0;
+	if (l->host >= 0 && l->uri >= 0 && fl[l->host] > 0 &&
+	    strncmp(f[l->host], l->unset, fl[l->host]) != 0) {
+		w->field = "uri";
+		w->tok = f[l->uri];
+		w->tok_len = fl[l->uri];
+		ent_matcher_url(w->m, f[l->host], fl[l->host], f[l->uri],
+		    fl[l->uri], on_mhit, w);
+	}
+	for (int i = 0; i < k; i++) {
+		if (i == l->ts || fl[i] == 0 ||
+		    (fl[i] == strlen(l->unset) &&
+		    memcmp(f[i], l->unset, fl[i]) == 0) ||
+		    (fl[i] == strlen(l->empty) &&
+		    memcmp(f[i], l->empty, fl[i]) == 0))
+			continue;
+		piece(w, l->names[i], f[i], fl[i]);
+	}
+}
+
+static void
+json_value(work *w, const char *key, json_t *v)
+{
+	if (json_is_string(v)) {
+		piece(w, key, json_string_value(v), json_string_length(v));
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(v, i, e)
+			json_value(w, key, e);
+	}
+}
+
+static void
+line_zeek_json(work *w, const char *s, size_t n)
+{
+	json_error_t err;
+	json_t *o = json_loadb(s, n, JSON_DISABLE_EOF_CHECK, &err), *v;
+	const char *key;
+	char ts[48];
+	size_t tl = 0;
+
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		w->malformed++;
+		return;
+	}
+	v = json_object_get(o, "ts");
+	if (json_is_number(v))
+		tl = (size_t)snprintf(ts, sizeof ts, "%.6f", json_number_value(v));
+	else if (json_is_string(v))
+		tl = (size_t)snprintf(ts, sizeof ts, "%s", json_string_value(v));
+	w->ts = tl ? ts : NULL;
+	w->ts_len = tl;
+	if (json_is_string(json_object_get(o, "host")) &&
+	    json_is_string(json_object_get(o, "uri"))) {
+		json_t *h = json_object_get(o, "host"), *u = json_object_get(o,
+		    "uri");
+		w->field = "uri";
+		w->tok = json_string_value(u);
+		w->tok_len = json_string_length(u);
+		ent_matcher_url(w->m, json_string_value(h), json_string_length(h),
+		    json_string_value(u), json_string_length(u), on_mhit, w);
+	}
+	json_object_foreach(o, key, v) {
+		/* the key's name must outlive the object: intern a few */
+		static const char *const known[] = { "query", "answers",
+		    "id.orig_h", "id.resp_h", "host", "uri", "referrer",
+		    "server_name", "md5", "sha1", "sha256", "mailfrom", "rcptto",
+		    "from", "to", "subject", "user_agent", "tx_hosts", "rx_hosts",
+		    "uid", "proto", "service", NULL };
+		const char *name = "json";
+		if (strcmp(key, "ts") == 0)
+			continue;
+		for (int i = 0; known[i]; i++)
+			if (strcmp(known[i], key) == 0)
+				name = known[i];
+		json_value(w, name, v);
+	}
+	json_decref(o);
+}
+
+/* BIND: "27-Nov-2026 13:42:54.123 client @0x.. 192.0.2.7#5353 (name):
+ * query: name IN A +E(0)K (192.0.2.53)" */
+static void
+line_bind(work *w, const char *s, size_t n)
+{
+	const char *c = memmem(s, n, "client ", 7), *q = memmem(s, n,
+	    "query: ", 7);
+	size_t tsl = c ? (size_t)(c - s) : 0;
+
+	if (c == NULL || q == NULL) {
+		w->malformed++;
+		return;
+	}
+	while (tsl > 0 && s[tsl - 1] == ' ')
+		tsl--;
+	w->ts = tsl ? s : NULL;
+	w->ts_len = tsl;
+	{	/* the client address: "ip#port" after an optional @0x... */
+		const char *p = c + 7, *e = s + n, *hash;
+		if (p < e && *p == '@')
+			while (p < e && *p != ' ')
+				p++;
+		while (p < e && *p == ' ')
+			p++;
+		hash = memchr(p, '#', (size_t)(e - p));
+		if (hash)
+			piece(w, "client", p, (size_t)(hash - p));
+	}
+	{	/* the name asked */
+		const char *p = q + 7, *e = s + n, *sp = memchr(p, ' ',
+		    (size_t)(e - p));
+		piece(w, "query", p, sp ? (size_t)(sp - p) : (size_t)(e - p));
+		if (sp)
+			piece(w, "text", sp, (size_t)(e - sp));
+	}
+}
+
+/* Apache/nginx combined: ip - user [time] "request" status bytes
+ * "referer" "user agent" */
+static void
+line_combined(work *w, const char *s, size_t n)
+{
+	const char *e = s + n, *sp = memchr(s, ' ', n), *lb, *rb, *q[6];
+	int k = 0;
+
+	lb = memchr(s, '[', n);
+	rb = lb ? memchr(lb, ']', (size_t)(e - lb)) : NULL;
+	if (sp == NULL || lb == NULL || rb == NULL) {
+		w->malformed++;
+		return;
+	}
+	for (const char *p = rb; p < e && k < 6; p++)
+		if (*p == '"' && p[-1] != '\\')
+			q[k++] = p;
+	if (k < 2) {
+		w->malformed++;
+		return;
+	}
+	w->ts = lb + 1;
+	w->ts_len = (size_t)(rb - lb - 1);
+	piece(w, "remote_addr", s, (size_t)(sp - s));
+	piece(w, "request", q[0] + 1, (size_t)(q[1] - q[0] - 1));
+	if (k >= 4)
+		piece(w, "referer", q[2] + 1, (size_t)(q[3] - q[2] - 1));
+	if (k >= 6)
+		piece(w, "user_agent", q[4] + 1, (size_t)(q[5] - q[4] - 1));
+}
+
+/* CEF: CEF:0|vendor|product|version|id|name|severity|k=v k=v ... with \|,
+ * \\ escaped in the header and \=, \\, \n, \r in values. */
+static void
+line_cef(work *w, const char *s, size_t n)
+{
+	const char *p = memmem(s, n, "CEF:", 4), *e = s + n;
+	int pipes = 0;
+	char key[64], val[ENT_LINE_MAX > 65536 ? 65536 : ENT_LINE_MAX];
+	static const char *const hdr[] = { "cef.version", "cef.vendor",
+	    "cef.product", "cef.device_version", "cef.signature", "cef.name",
+	    "cef.severity" };
+	const char *start;
+
+	if (p == NULL) {
+		w->malformed++;
+		return;
+	}
+	start = p + 4;
+	for (p = start; p < e && pipes < 7; p++) {
+		if (*p == '\\' && p + 1 < e) {
+			p++;
+			continue;
+		}
+		if (*p == '|') {
+			if (pipes >= 1)
+				piece(w, hdr[pipes], start, (size_t)(p - start));
+			pipes++;
+			start = p + 1;
+		}
+	}
+	if (pipes < 7) {
+		w->malformed++;
+		return;
+	}
+	/* extension: a key is [A-Za-z0-9_.]+ right before '=' */
+	while (p < e) {
+		const char *eq, *kb;
+		size_t vn = 0, kn;
+
+		while (p < e && *p == ' ')
+			p++;
+		eq = p;
+		while (eq < e && *eq != '=' && *eq != ' ')
+			eq++;
+		if (eq >= e || *eq != '=')
+			break;
+		kb = p;
+		kn = (size_t)(eq - kb) < sizeof key - 1 ? (size_t)(eq - kb) :
+		    sizeof key - 1;
+		memcpy(key, kb, kn);
+		key[kn] = '\0';
+		for (p = eq + 1; p < e && vn < sizeof val - 1; p++) {
+			if (*p == '\\' && p + 1 < e) {
+				char c = p[1];
+				val[vn++] = c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+				p++;
+				continue;
+			}
+			if (*p == ' ') {	/* does a new key start here? */
+				const char *k2 = p + 1;
+				while (k2 < e && (isalnum((unsigned char)*k2) ||
+				    *k2 == '_' || *k2 == '.'))
+					k2++;
+				if (k2 > p + 1 && k2 < e && *k2 == '=')
+					break;
+			}
+			val[vn++] = *p;
+		}
+		{
+			/* the field names the CEF key; keep a static copy of
+			 * the common ones, else "cef" */
+			static const char *const keys[] = { "src", "dst", "shost",
+			    "dhost", "request", "requestClientApplication",
+			    "fileHash", "fname", "suser", "duser", "msg", "act",
+			    "dvc", "dvchost", "sourceDnsDomain",
+			    "destinationDnsDomain", "rt", "start", "end", "cs1",
+			    "cs2", "cs3", "cs4", "cs5", "cs6", NULL };
+			const char *name = "cef";
+			for (int i = 0; keys[i]; i++)
+				if (strcmp(keys[i], key) == 0)
+					name = keys[i];
+			piece(w, name, val, vn);
+		}
+	}
+}
+
+static void
+line_csv(work *w, const char *s, size_t n)
+{
+	const layout *l = w->lay;
+	size_t start = 0;
+	int k = 0, quoted = 0;
+
+	w->ts = NULL;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] == '"')
+			quoted = !quoted;
+		if (i < n && (s[i] != ',' || quoted))
+			continue;
+		if (k < l->n) {
+			const char *f = s + start;
+			size_t fl = i - start;
+			if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
+				f++;
+				fl -= 2;
+			}
+			if (k == l->ts) {
+				w->ts = f;
+				w->ts_len = fl;
+			} else {
+				piece(w, l->names[k], f, fl);
+			}
+		}
+		k++;
+		start = i + 1;
+	}
+	if (k != l->n)
+		w->malformed++;
+}
+
+static void
+line_text(work *w, const char *s, size_t n)
+{
+	w->ts = NULL;
+	piece(w, "text", s, n);
+}
+
+typedef void (*line_fn)(work *w, const char *s, size_t n);
+
+static const line_fn readers[ENT_SCAN_FORMAT_COUNT] = {
+	[ENT_SCAN_ZEEK] = line_zeek, [ENT_SCAN_ZEEK_JSON] = line_zeek_json,
+	[ENT_SCAN_BIND] = line_bind, [ENT_SCAN_COMBINED] = line_combined,
+	[ENT_SCAN_CEF] = line_cef, [ENT_SCAN_CSV] = line_csv,
+	[ENT_SCAN_TEXT] = line_text,
+};
+
+/* Scans whole lines of buf; a last line without '\n' counts too. */
+static void
+scan_lines(work *w, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	line_fn fn = readers[w->lay->fmt];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		w->line++;
+		w->lines++;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > ENT_LINE_MAX) {
+			w->malformed++;
+		} else if (n > 0 && !(p[0] == '#' &&
+		    w->lay->fmt == ENT_SCAN_ZEEK)) {
+			fn(w, p, n);	/* Zeek's # lines are headers, footers */
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* --- detection and headers --------------------------------------------- */
+
+static ent_scan_format
+detect(const char *s, size_t n)
+{
+	const char *nl = memchr(s, '\n', n);
+	size_t ln = nl ? (size_t)(nl - s) : n;
+
+	if (ln >= 10 && memcmp(s, "#separator", 10) == 0)
+		return ENT_SCAN_ZEEK;
+	if (ln > 0 && s[0] == '{')
+		return ENT_SCAN_ZEEK_JSON;
+	if (memmem(s, ln, "CEF:", 4))
+		return ENT_SCAN_CEF;
+	if (memmem(s, ln, " query: ", 8) && memmem(s, ln, "client ", 7))
+		return ENT_SCAN_BIND;
+	{
+		const char *lb = memchr(s, '[', ln), *q = memchr(s, '"', ln);
+		if (lb && q && q > lb && memmem(s, ln, " - ", 3))
+			return ENT_SCAN_COMBINED;
+	}
+	if (memchr(s, ',', ln) && !memchr(s, ' ', ln))
+		return ENT_SCAN_CSV;
+	return ENT_SCAN_TEXT;
+}
+
+/* Reads the header lines at the start of buf into the layout; returns how
+ * many bytes they take. */
+static size_t
+headers(layout *l, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+
+	if (l->fmt == ENT_SCAN_CSV) {
+		const char *nl = memchr(p, '\n', len);
+		size_t n = nl ? (size_t)(nl - p) : len;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		layout_names(l, p, n, ',', 0);
+		return nl ? (size_t)(nl + 1 - buf) : len;
+	}
+	if (l->fmt != ENT_SCAN_ZEEK)
+		return 0;
+	while (p < end && *p == '#') {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > 14 && memcmp(p, "#separator \\x", 13) == 0) {
+			char hex[3] = { p[13], p[14], 0 };
+			l->sep = (char)strtol(hex, NULL, 16);
+		} else if (n > 15 && memcmp(p, "#set_separator", 14) == 0) {
+			l->setsep = p[15];
+		} else if (n > 14 && memcmp(p, "#unset_field", 12) == 0) {
+			snprintf(l->unset, sizeof l->unset, "%.*s",
+			    (int)(n - 13), p + 13);
+		} else if (n > 14 && memcmp(p, "#empty_field", 12) == 0) {
+			snprintf(l->empty, sizeof l->empty, "%.*s",
+			    (int)(n - 13), p + 13);
+		} else if (n > 8 && memcmp(p, "#fields", 7) == 0) {
+			layout_names(l, p, n, l->sep, 1);
+		}
+		if (nl == NULL)
+			return len;
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
+/* --- files ---------------------------------------------------------------- */
+
+typedef struct job {
+	work w;
+	const char *buf;
+	size_t len;
+} job;
+
+static void *
+run_job(void *arg)
+{
+	job *j = arg;
+
+	scan_lines(&j->w, j->buf, j->len);
+	return NULL;
+}
+
+/* Hands the hits of a chunk to the caller, in order. */
+static int
+emit(const ent_scan_opts *o, const char *file, ent_scan_format fmt,
+    work *w, uint64_t base)
+{
+	int stop = 0;
+
+	for (size_t i = 0; i < w->nhits; i++) {
+		hitrec *r = &w->hits[i];
+		ent_scan_hit h = { file, base + r->line, fmt, r->field, r->value,
+		    r->value_len, r->ts, r->ts_len, &r->ind };
+		if (!stop && o->on_hit && o->on_hit(&h, o->ctx) != 0)
+			stop = 1;
+		free(r->value);
+		free(r->ts);
+	}
+	free(w->hits);
+	w->hits = NULL;
+	w->nhits = w->cap = 0;
+	return stop;
+}
+
+static int
+binary(const char *s, size_t n)
+{
+	return memchr(s, '\0', n < 4096 ? n : 4096) != NULL;
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+ent_err
+ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
+    ent_scan_stats *st, ent_msg *msg)
+{
+	layout lay;
+	int fd = -1;
+	struct stat sb;
+	unsigned char magic[2] = { 0, 0 };
+	ent_err ret = ENT_OK;
+
+	pthread_once(&once, tables_init);
+	memset(&lay, 0, sizeof lay);
+	lay.sep = '\t';
+	lay.setsep = ',';
+	snprintf(lay.unset, sizeof lay.unset, "-");
+	snprintf(lay.empty, sizeof lay.empty, "(empty)");
+	lay.ts = lay.host = lay.uri = -1;
+	fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ent_fail(msg, ENT_EIO, "cannot open %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f &&
+	    magic[1] == 0x8b)) {
+		/* a plain file: map it, one chunk per thread */
+		size_t len = (size_t)sb.st_size, off;
+		char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+		unsigned t = o->threads;
+		job jobs[64];
+		pthread_t tid[64];
+		uint64_t base = 0;
+
+		close(fd);
+		if (map == MAP_FAILED)
+			return ent_fail(msg, ENT_EIO, "cannot map %s: %s", path,
+			    strerror(errno));
+		madvise(map, len, MADV_SEQUENTIAL);
+		lay.fmt = o->format ? o->format : detect(map, len);
+		if (binary(map, len) && lay.fmt != ENT_SCAN_TEXT) {
+			munmap(map, len);
+			return ent_fail(msg, ENT_EINVAL, "%s looks binary (it has "
+			    "NUL bytes); give --format text to scan it anyway",
+			    path);
+		}
+		off = headers(&lay, map, len);
+		if (t == 0) {
+			long c = sysconf(_SC_NPROCESSORS_ONLN);
+			t = c > 0 ? (unsigned)c : 1;
+		}
+		if (t > 64)
+			t = 64;
+		if ((len - off) < (size_t)t * 65536)
+			t = 1;
+		/* line numbers: what the headers took, then each chunk's */
+		for (const char *p = map; p < map + off; p++)
+			base += *p == '\n';
+		{
+			size_t cut[65];
+			cut[0] = off;
+			for (unsigned i = 1; i < t; i++) {
+				size_t c = off + (len - off) * i / t;
+				const char *nl = memchr(map + c, '\n', len - c);
+				cut[i] = nl ? (size_t)(nl + 1 - map) : len;
+				if (cut[i] < cut[i - 1])
+					cut[i] = cut[i - 1];
+			}
+			cut[t] = len;
+			for (unsigned i = 0; i < t; i++) {
+				memset(&jobs[i], 0, sizeof jobs[i]);
+				jobs[i].w.m = m;
+				jobs[i].w.lay = &lay;
+				jobs[i].buf = map + cut[i];
+				jobs[i].len = cut[i + 1] - cut[i];
+				if (i > 0 && pthread_create(&tid[i], NULL,
+				    run_job, &jobs[i]) != 0)
+					run_job(&jobs[i]), tid[i] = 0;
+			}
+			run_job(&jobs[0]);
+			for (unsigned i = 1; i < t; i++)
+				if (tid[i])
+					pthread_join(tid[i], NULL);
+		}
+		for (unsigned i = 0; i < t; i++) {
+			if (jobs[i].w.oom)
+				ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
+			st->lines += jobs[i].w.lines;
+			st->malformed += jobs[i].w.malformed;
+			st->hits += jobs[i].w.nhits;
+			emit(o, path, lay.fmt, &jobs[i].w, base);
+			base += jobs[i].w.line;
+		}
+		st->bytes += len;
+		st->format = lay.fmt;
+		if (o->progress)
+			o->progress(len, len, o->ctx);
+		munmap(map, len);
+		layout_free(&lay);
+		return ret;
+	}
+	/* gzip, a pipe or standard input: stream it in blocks */
+	{
+		gzFile gz = gzdopen(fd, "rb");
+		size_t cap = 8 << 20, have = 0;
+		char *b = malloc(cap);
+		work w;
+		int first = 1, r;
+		uint64_t base = 0, total = 0;
+
+		memset(&w, 0, sizeof w);
+		w.m = m;
+		w.lay = &lay;
+		if (gz == NULL || b == NULL) {
+			if (gz)
+				gzclose(gz);
+			else
+				close(fd);
+			free(b);
+			return ent_fail(msg, ENT_ENOMEM, "out of memory");
+		}
+		gzbuffer(gz, 1 << 20);
+		while ((r = gzread(gz, b + have, (unsigned)(cap - have))) > 0 ||
+		    have > 0) {
+			size_t len = have + (size_t)(r > 0 ? r : 0), done, off = 0;
+			const char *last;
+
+			if (first) {
+				lay.fmt = o->format ? o->format : detect(b, len);
+				if (binary(b, len) && lay.fmt != ENT_SCAN_TEXT) {
+					ret = ent_fail(msg, ENT_EINVAL, "%s looks "
+					    "binary (it has NUL bytes); give "
+					    "--format text to scan it anyway",
+					    path);
+					break;
+				}
+				off = headers(&lay, b, len);
+				for (const char *p = b; p < b + off; p++)
+					base += *p == '\n';
+				first = 0;
+			}
+			last = r > 0 ? memrchr(b + off, '\n', len - off) : NULL;
+			done = r > 0 ? (last ? (size_t)(last + 1 - b) : off) : len;
+			if (r > 0 && last == NULL && len == cap) {
+				/* a line longer than the buffer: skip it */
+				w.malformed++;
+				have = 0;
+				continue;
+			}
+			w.line = 0;
+			scan_lines(&w, b + off, done - off);
+			st->hits += w.nhits;
+			emit(o, path, lay.fmt, &w, base);
+			base += w.line;
+			total += done;
+			memmove(b, b + done, len - done);
+			have = len - done;
+			if (o->progress)
+				o->progress(total, 0, o->ctx);
+			if (r <= 0)
+				break;
+		}
+		{
+			int errnum;
+			const char *e = gzerror(gz, &errnum);
+			if (errnum < 0 && ret == ENT_OK)
+				ret = ent_fail(msg, ENT_EIO, "reading %s: %s", path,
+				    e);
+		}
+		gzclose(gz);
+		free(b);
+		st->lines += w.lines;
+		st->malformed += w.malformed;
+		st->bytes += total;
+		st->format = lay.fmt;
+		layout_free(&lay);
+		return ret;
+	}
+}
