@@ -120,6 +120,7 @@ typedef struct work {
 	size_t ts_len;
 	const char *tok;
 	size_t tok_len;
+	char tsbuf[64];         /* a timestamp that needed unescaping */
 	hitrec *hits;
 	size_t nhits, cap;
 	int oom;
@@ -189,8 +190,8 @@ token(work *w, const char *t, size_t n)
 		}
 	}
 	/* trim what surrounds a token in prose: "(evil.com).", "[1.2.3.4]:" */
-	while (n > 0 && (t[0] == '[' || t[0] == '.' || t[0] == ':' ||
-	    t[0] == '-' || t[0] == '/'))
+	while (n > 0 && (t[0] == '[' || t[0] == '.' || t[0] == '-' ||
+	    t[0] == '/' || (t[0] == ':' && (n < 2 || t[1] != ':'))))
 		t++, n--;
 	while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ':' || t[n - 1] == ']'
 	    || t[n - 1] == '-' || t[n - 1] == '?' || t[n - 1] == '#'))
@@ -436,6 +437,7 @@ line_cef(work *w, const char *s, size_t n)
 		w->malformed++;
 		return;
 	}
+	w->ts = NULL;
 	start = p + 4;
 	for (p = start; p < e && pipes < 7; p++) {
 		if (*p == '\\' && p + 1 < e) {
@@ -500,6 +502,12 @@ line_cef(work *w, const char *s, size_t n)
 			for (int i = 0; keys[i]; i++)
 				if (strcmp(keys[i], key) == 0)
 					name = keys[i];
+			if (strcmp(key, "rt") == 0 && vn < sizeof w->tsbuf) {
+				memcpy(w->tsbuf, val, vn);
+				w->ts = w->tsbuf;
+				w->ts_len = vn;
+				continue;
+			}
 			piece(w, name, val, vn);
 		}
 	}
@@ -732,7 +740,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 			    strerror(errno));
 		madvise(map, len, MADV_SEQUENTIAL);
 		lay.fmt = o->format ? o->format : detect(map, len);
-		if (binary(map, len) && lay.fmt != ENT_SCAN_TEXT) {
+		if (binary(map, len) && o->format != ENT_SCAN_TEXT) {
 			munmap(map, len);
 			return ent_fail(msg, ENT_EINVAL, "%s looks binary (it has "
 			    "NUL bytes); give --format text to scan it anyway",
@@ -821,7 +829,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 
 			if (first) {
 				lay.fmt = o->format ? o->format : detect(b, len);
-				if (binary(b, len) && lay.fmt != ENT_SCAN_TEXT) {
+				if (binary(b, len) && o->format != ENT_SCAN_TEXT) {
 					ret = ent_fail(msg, ENT_EINVAL, "%s looks "
 					    "binary (it has NUL bytes); give "
 					    "--format text to scan it anyway",

@@ -1,0 +1,72 @@
+#!/bin/bash
+# scan.sh — the guard on the election-office log set (tests/data/logs),
+# every format, against expected outputs (tests/data/cli/scan-*.out; REGEN=1
+# rewrites them); gzip, threads, binary files, sightings; and a cross-check
+# against an independent reference scan (tests/scan_ref.py) on a generated
+# corpus with thousands of planted hits. Prints TAP.
+# Usage: tests/scan.sh path/to/entente
+set -u
+E=$(realpath "$1")
+T=$(mktemp -d /tmp/entente-scan-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0; failed=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+L=tests/data/logs
+G="$T/g"
+"$E" --home "$G" init --name office.example >/dev/null 2>&1
+"$E" --home "$G" import --source jar-16-20296a tests/data/grizzly-steppe/JAR-16-20296A.csv >/dev/null
+"$E" --home "$G" add --source analyst --tlp green 185.86.148.0/24 2001:db8::1 >/dev/null
+# a past match: cert.example also holds ritsoperrol.ru
+sqlite3 "$G/store.db" "INSERT INTO corroboration VALUES (5, 'ritsoperrol.ru', 'cert.example', 1795780000, 1795780000)"
+"$E" --home "$G" add --source analyst touch.example.com >/dev/null	# rebuild after it
+
+for f in dns.log conn.log http.log files.log dns.json named.log access.log fw.cef firewall.csv notes.txt; do
+	name=scan-${f//./-}
+	"$E" --home "$G" scan --json --threads 1 --no-record "$L/$f" >"$T/out" 2>"$T/err"; rc=$?
+	sed "s|$L/||" "$T/out" >"$T/out.n"
+	[ "${REGEN:-0}" = 1 ] && cp "$T/out.n" "tests/data/cli/$name.out"
+	if [ $rc = 1 ] && cmp -s "$T/out.n" "tests/data/cli/$name.out"; then
+		ok 0 "$f: the planted hits, exactly ($(grep -c . "$T/out.n") hits)"
+	else
+		ok 1 "$f: exit $rc, output differs from tests/data/cli/$name.out: $(head -c 300 "$T/err")"
+		diff "tests/data/cli/$name.out" "$T/out.n" | head -10 | sed 's/^/# /'
+	fi
+done
+"$E" --home "$G" scan --no-record "$L/dns.log" "$L/access.log" "$L/dns.json" >/dev/null 2>"$T/err"
+ok "$(grep -q '3 malformed lines skipped' "$T/err"; echo $?)" "malformed lines are counted and skipped: $(head -1 "$T/err" | cut -c1-120)"
+ok "$(! grep -h '"value":"notritsoperrol.ru"\|"value":"11.2.3.45"\|150.2.64.140\|185.12.46.1789' tests/data/cli/scan-*.out >/dev/null; echo $?)" "no substring false hits (notritsoperrol.ru, 11.2.3.45, 150.2.64.140, 185.12.46.1789)"
+ok "$(grep -q '"corroborated_by":\["cert.example"\]' tests/data/cli/scan-dns-log.out; echo $?)" "a hit names the peers that corroborated it"
+gzip -c "$L/dns.log" >"$T/dns.log.gz"
+"$E" --home "$G" scan --json --no-record "$T/dns.log.gz" 2>/dev/null | sed "s|$T/dns.log.gz|dns.log|" >"$T/gz.out"
+ok "$(cmp -s "$T/gz.out" tests/data/cli/scan-dns-log.out; echo $?)" "gzip is read transparently"
+"$E" --home "$G" scan --json --no-record - <"$L/named.log" 2>/dev/null | sed 's|"file":"-"|"file":"named.log"|' >"$T/stdin.out"
+ok "$(cmp -s "$T/stdin.out" tests/data/cli/scan-named-log.out; echo $?)" "standard input is read (format detected)"
+printf 'abc\0def 1.2.3.4\n' >"$T/bin"
+"$E" --home "$G" scan --no-record "$T/bin" >/dev/null 2>"$T/err"; rc=$?
+ok "$([ $rc = 2 ] && grep -q 'looks binary' "$T/err"; echo $?)" "a binary file is refused with a message"
+"$E" --home "$G" scan --no-record --format text "$T/bin" >/dev/null 2>&1; rc=$?
+ok "$([ $rc = 0 ]; echo $?)" "... and scanned with --format text (no hit: exit 0)"
+"$E" --home "$G" scan "$L/dns.log" >/dev/null 2>&1
+ok "$([ "$(sqlite3 "$G/store.db" "SELECT count FROM sighting WHERE value = 'ritsoperrol.ru'")" = 1 ]; echo $?)" "sightings are recorded"
+
+# the cross-check: a generated corpus, the reference scanner, ours
+"$E" --home "$G" list --json | python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if o["type"] in ("ipv4", "ipv4-net", "domain"): print(o["type"], o["value"])
+' >"$T/ind"
+python3 tests/scan_ref.py gen "$T/ind" "$T/corpus" 30000
+python3 tests/scan_ref.py scan "$T/ind" "$T/corpus" | sort >"$T/ref"
+for t in 1 2; do
+	"$E" --home "$G" scan --json --no-record --format text --threads $t "$T/corpus" 2>/dev/null |
+	    python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    print(o["line"], o["indicator"]["type"], o["indicator"]["value"])' | sort >"$T/ours$t"
+done
+ok "$([ "$(wc -l <"$T/ref")" -gt 3000 ] && cmp -s "$T/ref" "$T/ours1"; echo $?)" "cross-check: the same $(wc -l <"$T/ref") hits as the reference scan, line for line"
+ok "$(cmp -s "$T/ours1" "$T/ours2"; echo $?)" "two threads find exactly what one does"
+echo "1..$n"
+[ "$failed" = 0 ]
