@@ -33,7 +33,7 @@ LDLIBS  += $(PKG_LIBS) -lpthread
 LIB_SRC := $(wildcard lib/*.c)
 CMD_SRC := $(wildcard cmd/entente/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
-BENCH_SRC := $(wildcard bench/*.c)
+BENCH_SRC := $(filter-out bench/hs_scan.c,$(wildcard bench/*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
@@ -79,7 +79,13 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(B)/entente $(BENCHES)
+	@if pkg-config --exists libhs; then $(MAKE) --no-print-directory $(B)/bench/hs_scan; fi
 	@bench/run $(B)
+
+# the Hyperscan baseline, only where libhyperscan-dev is installed
+$(B)/bench/hs_scan: bench/hs_scan.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(shell pkg-config --cflags --libs libhs 2>/dev/null)
 
 install: $(B)/entente
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \

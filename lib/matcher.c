@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 #include "entente/matcher.h"
 #include "store_int.h"
 
-#define MAGIC "ENTMTCH1"
+#define MAGIC "ENTMTCH3"
 
 typedef struct mhdr {
 	char magic[8];
@@ -31,12 +32,21 @@ typedef struct mhdr {
 	uint64_t nrec, cap;           /* records; slots (a power of two) */
 	uint64_t v4plens, v6plens[3]; /* prefix lengths that networks use */
 	uint64_t off_slots, off_recs, off_pool, pool_len;
+	uint64_t types;               /* bit 1 << type for each type present */
+	uint64_t off_bloom, bloom_bits;
 } mhdr;
 
-typedef struct mslot {
-	uint64_t fp;                  /* 0: empty */
-	uint32_t rec, spare;
-} mslot;
+/* A slot: the fingerprint's top 40 bits (bit 63 always set) and the
+ * record's number in the low 24 bits; 0 is empty. */
+typedef uint64_t mslot;
+#define REC_BITS 24
+#define REC_MASK ((1ULL << REC_BITS) - 1)
+#define SLOT_OF(fp, rec) ((((fp) | (1ULL << 63)) & ~REC_MASK) | (rec))
+#define SLOT_FP(fp) (((fp) | (1ULL << 63)) & ~REC_MASK)
+/* The filter bit of a fingerprint: a one-bit-per-key Bloom filter, about
+ * eight bits per indicator, small enough to stay in cache, so that most
+ * look-ups (which miss) never touch the table. */
+#define BLOOM_BIT(fp, bits) (((fp) >> 28) & ((bits) - 1))
 
 typedef struct mrec {
 	uint32_t value, info;         /* pool offsets */
@@ -50,6 +60,7 @@ struct ent_matcher {
 	const mslot *slots;
 	const mrec *recs;
 	const char *pool;
+	const uint64_t *bloom;
 };
 
 /* --- keys ---------------------------------------------------------------- */
@@ -199,6 +210,7 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 	sbuf recs = { 0 }, pool = { 0 }, info = { 0 };
 	dedup dd = { NULL, NULL, 4096, 0 };
 	mslot *slots = NULL;
+	uint64_t *bloom = NULL;
 	mhdr h;
 	uint64_t n = 0;
 	int rc, crc, fd = -1;
@@ -332,10 +344,18 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 		goto dbfail;
 	/* the table: a power of two at most 75% full */
 	h.nrec = n;
+	if (n > REC_MASK) {
+		ret = ent_fail(msg, ENT_ELIMIT, "matcher: at most %llu "
+		    "indicators", (unsigned long long)REC_MASK);
+		goto out;
+	}
 	for (h.cap = 16; h.cap * 3 < n * 4 + 4; h.cap *= 2)
 		;
+	for (h.bloom_bits = 1 << 16; h.bloom_bits < n * 8; h.bloom_bits *= 2)
+		;
 	slots = calloc(h.cap, sizeof *slots);
-	if (slots == NULL)
+	bloom = calloc(h.bloom_bits / 64, sizeof *bloom);
+	if (slots == NULL || bloom == NULL)
 		goto out;
 	for (uint64_t i = 0; i < n; i++) {
 		const mrec *r = (const mrec *)recs.p + i;
@@ -346,18 +366,21 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 
 		if (kn == 0)
 			continue;
+		h.types |= 1ULL << r->type;
 		if (tag == TAG_NET4)
 			h.v4plens |= 1ULL << k[0];
 		if (tag == TAG_NET6)
 			h.v6plens[k[0] / 64] |= 1ULL << (k[0] % 64);
 		fp = fingerprint(tag, k, kn);
-		for (j = fp & (h.cap - 1); slots[j].fp; j = (j + 1) & (h.cap - 1))
+		for (j = fp & (h.cap - 1); slots[j]; j = (j + 1) & (h.cap - 1))
 			;
-		slots[j].fp = fp;
-		slots[j].rec = (uint32_t)i;
+		slots[j] = SLOT_OF(fp, i);
+		bloom[BLOOM_BIT(fp, h.bloom_bits) / 64] |=
+		    1ULL << (BLOOM_BIT(fp, h.bloom_bits) % 64);
 	}
 	h.off_slots = sizeof h;
-	h.off_recs = h.off_slots + h.cap * sizeof *slots;
+	h.off_bloom = h.off_slots + h.cap * sizeof *slots;
+	h.off_recs = h.off_bloom + h.bloom_bits / 8;
 	h.off_pool = h.off_recs + recs.len;
 	h.pool_len = pool.len;
 	/* write beside, then rename: readers never see half a file */
@@ -366,6 +389,7 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 	if (fd < 0 || write(fd, &h, sizeof h) != (ssize_t)sizeof h ||
 	    write(fd, slots, h.cap * sizeof *slots) !=
 	    (ssize_t)(h.cap * sizeof *slots) ||
+	    write(fd, bloom, h.bloom_bits / 8) != (ssize_t)(h.bloom_bits / 8) ||
 	    (recs.len && write(fd, recs.p, recs.len) != (ssize_t)recs.len) ||
 	    write(fd, pool.p, pool.len) != (ssize_t)pool.len ||
 	    close(fd) != 0 || rename(tmp, path) != 0) {
@@ -394,6 +418,7 @@ out:
 	free(dd.fp);
 	free(dd.off);
 	free(slots);
+	free(bloom);
 	return ret;
 }
 
@@ -422,13 +447,16 @@ map_file(ent_matcher *m, const char *path, ent_msg *msg)
 	m->h = m->map;
 	if (memcmp(m->h->magic, MAGIC, 8) != 0 ||
 	    m->h->off_pool + m->h->pool_len != m->len ||
-	    m->h->off_slots + m->h->cap * sizeof(mslot) != m->h->off_recs ||
+	    m->h->off_slots + m->h->cap * sizeof(mslot) != m->h->off_bloom ||
+	    m->h->off_bloom + m->h->bloom_bits / 8 != m->h->off_recs ||
+	    (m->h->bloom_bits & (m->h->bloom_bits - 1)) != 0 ||
 	    m->h->off_recs + m->h->nrec * sizeof(mrec) != m->h->off_pool ||
 	    (m->h->cap & (m->h->cap - 1)) != 0)
 		return ent_fail(msg, ENT_EINVAL, "%s is not a valid matcher",
 		    path);
 	m->slots = (const mslot *)((const char *)m->map + m->h->off_slots);
 	m->recs = (const mrec *)((const char *)m->map + m->h->off_recs);
+	m->bloom = (const uint64_t *)((const char *)m->map + m->h->off_bloom);
 	m->pool = (const char *)m->map + m->h->off_pool;
 	return ENT_OK;
 }
@@ -494,22 +522,25 @@ probe(const ent_matcher *m, uint8_t tag, const uint8_t *k, size_t kn,
     ent_mhit_fn fn, void *ctx, int *stop)
 {
 	uint64_t fp = fingerprint(tag, k, kn), mask = m->h->cap - 1;
+	uint64_t bit = BLOOM_BIT(fp, m->h->bloom_bits), want = SLOT_FP(fp);
 
-	for (uint64_t j = fp & mask; m->slots[j].fp; j = (j + 1) & mask) {
+	if (!((m->bloom[bit / 64] >> (bit % 64)) & 1))
+		return 0;	/* certainly not there */
+	for (uint64_t j = fp & mask; m->slots[j]; j = (j + 1) & mask) {
 		const mrec *r;
 		const char *v;
 		uint8_t t2, k2[ENT_VALUE_MAX + 17];
 		size_t kn2;
 		ent_mhit hit;
 
-		if (m->slots[j].fp != fp)
+		if ((m->slots[j] & ~REC_MASK) != want)
 			continue;
-		r = &m->recs[m->slots[j].rec];
+		r = &m->recs[m->slots[j] & REC_MASK];
 		v = m->pool + r->value;
 		kn2 = key_of((ent_type)r->type, v, strlen(v), &t2, k2);
 		if (t2 != tag || kn2 != kn || memcmp(k2, k, kn) != 0)
 			continue;	/* a fingerprint collision: no hit */
-		hit.id = m->slots[j].rec;
+		hit.id = (uint32_t)(m->slots[j] & REC_MASK);
 		hit.type = (ent_type)r->type;
 		hit.tlp = (ent_tlp)r->tlp;
 		hit.value = v;
@@ -530,6 +561,9 @@ ip_hits(const ent_matcher *m, int v6, const uint8_t *a, ent_mhit_fn fn,
 	uint8_t k[17];
 
 	hits = probe(m, v6 ? TAG_V6 : TAG_V4, a, v6 ? 16 : 4, fn, ctx, &stop);
+	if (v6 ? !(m->h->v6plens[0] | m->h->v6plens[1] | m->h->v6plens[2]) :
+	    !m->h->v4plens)
+		return hits;	/* no networks of this family */
 	for (int plen = bits - 1; plen >= 0 && !stop; plen--) {
 		int present = v6 ? (int)(m->h->v6plens[plen / 64] >>
 		    (plen % 64)) & 1 : (int)(m->h->v4plens >> plen) & 1;
@@ -587,12 +621,11 @@ domain_hits(const ent_matcher *m, const char *d, size_t n, ent_mhit_fn fn,
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)d[i]);
 	for (i = 0; i < n && !stop;) {	/* the name, then each parent */
-		const char *dot;
+		const char *dot = memchr(low + i, '.', n - i);
+		if (dot == NULL)
+			break;	/* a lone label is a TLD: never an indicator */
 		hits += probe(m, TAG_DOMAIN, (const uint8_t *)low + i, n - i, fn,
 		    ctx, &stop);
-		dot = memchr(low + i, '.', n - i);
-		if (dot == NULL)
-			break;
 		i = (size_t)(dot - low) + 1;
 	}
 	return hits;
@@ -608,8 +641,9 @@ ent_matcher_url(const ent_matcher *m, const char *host, size_t hn,
 	size_t hstart, plen;
 	const char *h;
 
-	if (hn + pn + 8 > sizeof canon_in || hn == 0)
-		return 0;
+	if (hn + pn + 8 > sizeof canon_in || hn == 0 ||
+	    !(m->h->types & (1ULL << ENT_TYPE_URL)))
+		return 0;	/* no URL indicators: nothing to canonicalise */
 	/* canonicalise once (host case, dot segments, %-encoding, port) */
 	memcpy(canon_in, "http://", 7);
 	memcpy(canon_in + 7, host, hn);
@@ -654,17 +688,60 @@ ent_matcher_url(const ent_matcher *m, const char *host, size_t hn,
 	return hits;
 }
 
+/* What each byte can be part of, for classifying tokens in one pass. */
+enum { C_DIGIT = 1, C_HEX = 2, C_DOT = 4, C_COLON = 8, C_AT = 16,
+	C_SLASH = 32 };
+static unsigned char cls[256];
+
+static void
+cls_init(void)
+{
+	for (int c = '0'; c <= '9'; c++)
+		cls[c] = C_DIGIT | C_HEX;
+	for (int c = 'a'; c <= 'f'; c++)
+		cls[c] = cls[c - 32] = C_HEX;
+	cls['.'] = C_DOT;
+	cls[':'] = C_COLON;
+	cls['@'] = C_AT;
+	cls['/'] = C_SLASH;
+}
+
+static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
+
 int
 ent_matcher_token(const ent_matcher *m, const char *t, size_t n,
     ent_mhit_fn fn, void *ctx)
 {
 	uint8_t a[16];
 	int stop = 0, digits_dots = 1, hex = 1, colons = 0, dots = 0;
-	const char *at = NULL, *slash = NULL, *scheme;
+	const char *at = NULL, *slash = NULL, *scheme = NULL;
+	unsigned all = 0;
 
 	if (n == 0 || n > ENT_VALUE_MAX)
 		return 0;
-	scheme = n > 3 ? memmem(t, n, "://", 3) : NULL;
+	pthread_once(&cls_once, cls_init);
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = cls[(unsigned char)t[i]];
+		all |= c;
+		if (!(c & (C_DIGIT | C_DOT)))
+			digits_dots = 0;
+		if (!(c & C_HEX))
+			hex = 0;
+		if (c & C_DOT)
+			dots++;
+		else if (c & C_COLON) {
+			colons++;
+			if (scheme == NULL && i + 2 < n && t[i + 1] == '/' &&
+			    t[i + 2] == '/')
+				scheme = t + i;
+		} else if ((c & C_AT) && at == NULL)
+			at = t + i;
+		else if ((c & C_SLASH) && slash == NULL)
+			slash = t + i;
+	}
+	if (!(all & (C_DOT | C_COLON)) && !(hex && (n == 32 || n == 40 ||
+	    n == 64)))
+		return 0;	/* no address, name or hash has neither */
 	if (scheme != NULL) {	/* a URL: the URL, and its host */
 		const char *host = scheme + 3, *end = t + n, *pe;
 		size_t hn;
@@ -690,21 +767,6 @@ ent_matcher_token(const ent_matcher *m, const char *t, size_t n,
 				    hn - 2, fn, ctx);
 			return hits + ent_matcher_token(m, host, hn, fn, ctx);
 		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)t[i];
-		if (c == '.')
-			dots++;
-		else if (c == ':')
-			colons++;
-		else if (c == '@' && at == NULL)
-			at = t + i;
-		else if (c == '/' && slash == NULL)
-			slash = t + i;
-		if (!((c >= '0' && c <= '9') || c == '.'))
-			digits_dots = 0;
-		if (!isxdigit(c))
-			hex = 0;
 	}
 	if (digits_dots && dots == 3)
 		return parse4(t, n, a) == 0 ? ip_hits(m, 0, a, fn, ctx) : 0;

@@ -221,8 +221,14 @@ tokenize(work *w, const char *s, size_t n)
 		if (i == start)
 			continue;
 		/* a URL keeps its '=' and '&'; other words split on them */
-		scheme = i - start > 7 ? memmem(s + start, i - start, "://", 3) :
-		    NULL;
+		scheme = NULL;
+		for (const char *c = memchr(s + start, ':', i - start);
+		    c != NULL && c + 2 < s + i;
+		    c = memchr(c + 1, ':', (size_t)(s + i - c - 1)))
+			if (c[1] == '/' && c[2] == '/') {
+				scheme = c;
+				break;
+			}
 		if (scheme != NULL) {
 			const char *b = scheme;
 			while (b > s + start && isalpha((unsigned char)b[-1]))

@@ -22,6 +22,8 @@ typedef struct scan_ctx {
 	int json;
 	tally *t;
 	size_t nt, cap;
+	uint32_t *index;        /* open addressing over t, by indicator id */
+	size_t icap;
 	uint64_t hits;
 	const char *file;
 } scan_ctx;
@@ -40,14 +42,41 @@ list(const char *s)
 	return a;
 }
 
+/* Where indicator id is (or goes) in the index; entries hold t's
+ * position + 1, 0 for empty. */
+static size_t
+slot(const scan_ctx *c, uint32_t id)
+{
+	size_t i = (id * 2654435761u) & (c->icap - 1);
+
+	while (c->index[i] && c->t[c->index[i] - 1].id != id)
+		i = (i + 1) & (c->icap - 1);
+	return i;
+}
+
 static void
 count(scan_ctx *c, const ent_mhit *ind)
 {
-	for (size_t i = 0; i < c->nt; i++)
-		if (c->t[i].id == ind->id) {
-			c->t[i].count++;
+	size_t i;
+
+	if (c->nt * 2 >= c->icap) {	/* grow the index first */
+		size_t cap = c->icap ? c->icap * 2 : 1024;
+		uint32_t *old = c->index;
+		c->index = calloc(cap, sizeof *c->index);
+		if (c->index == NULL) {
+			c->index = old;
 			return;
 		}
+		c->icap = cap;
+		for (size_t k = 0; k < c->nt; k++)
+			c->index[slot(c, c->t[k].id)] = (uint32_t)k + 1;
+		free(old);
+	}
+	i = slot(c, ind->id);
+	if (c->index[i]) {
+		c->t[c->index[i] - 1].count++;
+		return;
+	}
 	if (c->nt == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
 		tally *p = realloc(c->t, cap * sizeof *p);
@@ -60,7 +89,7 @@ count(scan_ctx *c, const ent_mhit *ind)
 	c->t[c->nt].count = 1;
 	c->t[c->nt].ind = *ind;
 	c->t[c->nt].value = strdup(ind->value);
-	c->nt++;
+	c->index[i] = (uint32_t)++c->nt;
 }
 
 static int
@@ -135,7 +164,7 @@ cmd_scan(cli *c, int argc, char **argv)
 	const command *self = cli_command("scan");
 	ent_scan_opts so = { ENT_SCAN_AUTO, 0, on_hit, NULL, NULL };
 	ent_scan_stats st;
-	scan_ctx sc = { 0, NULL, 0, 0, 0, NULL };
+	scan_ctx sc = { 0, NULL, 0, 0, NULL, 0, 0, NULL };
 	ent_matcher *m = NULL;
 	char path[ENT_PATH_MAX + 16];
 	struct timespec t0, t1;
@@ -225,6 +254,7 @@ out:
 	for (size_t i = 0; i < sc.nt; i++)
 		free(sc.t[i].value);
 	free(sc.t);
+	free(sc.index);
 	ent_matcher_close(m);
 	return ret;
 }
