@@ -44,8 +44,8 @@ ok "$(cmp -s "$T/stdin.out" tests/data/cli/scan-named-log.out; echo $?)" "standa
 printf 'abc\0def 1.2.3.4\n' >"$T/bin"
 "$E" --home "$G" scan --no-record "$T/bin" >/dev/null 2>"$T/err"; rc=$?
 ok "$([ $rc = 2 ] && grep -q 'looks binary' "$T/err"; echo $?)" "a binary file is refused with a message"
-"$E" --home "$G" scan --no-record --format text "$T/bin" >/dev/null 2>&1; rc=$?
-ok "$([ $rc = 0 ]; echo $?)" "... and scanned with --format text (no hit: exit 0)"
+"$E" --home "$G" scan --no-record --format text "$T/bin" >/dev/null 2>"$T/err"; rc=$?
+ok "$([ $rc = 0 ]; echo $?)" "... and scanned with --format text (no hit: exit 0): $(head -c 200 "$T/err")"
 "$E" --home "$G" scan "$L/dns.log" >/dev/null 2>&1
 ok "$([ "$(sqlite3 "$G/store.db" "SELECT count FROM sighting WHERE value = 'ritsoperrol.ru'")" = 1 ]; echo $?)" "sightings are recorded"
 

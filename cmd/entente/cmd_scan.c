@@ -226,7 +226,8 @@ cmd_scan(cli *c, int argc, char **argv)
 	    (unsigned long long)st.bytes, secs, secs > 0 ?
 	    (double)st.bytes / 1e6 / secs : 0.0, (unsigned long long)sc.hits,
 	    sc.nt, (unsigned long long)st.malformed);
-	qsort(sc.t, sc.nt, sizeof *sc.t, by_count);
+	if (sc.nt > 0)
+		qsort(sc.t, sc.nt, sizeof *sc.t, by_count);
 	for (size_t i = 0; i < sc.nt && i < 20; i++)
 		fprintf(stderr, "  %8llu  %s %s\n",
 		    (unsigned long long)sc.t[i].count,
