@@ -71,6 +71,29 @@ unexpected(side *sd, int type, const uint8_t *p, size_t len, ent_msg *msg)
 	    "%d)", sd->peer.name, type);
 }
 
+/* Sends every chunk that next() produces (ent_psi_send or ent_psi_drain)
+ * as frames of `type`, reporting progress over `total` records. */
+static ent_err
+stream(side *sd, ent_psi *psi, int type,
+    ent_err (*next)(ent_psi *, uint8_t *, size_t, size_t *, ent_msg *),
+    size_t rec, const ent_match_opts *o, uint64_t total, ent_msg *msg)
+{
+	uint64_t done = 0;
+	size_t len;
+	ent_err ret;
+
+	for (;;) {
+		if ((ret = next(psi, sd->buf, ENT_PSI_CHUNK_MAX, &len, msg)))
+			return ret;
+		if (len == 0)
+			return ENT_OK;
+		if ((ret = frame_write(sd->c, type, sd->buf, len, msg)))
+			return ret;
+		done += len / rec;
+		progress(o, "sending", done, total);
+	}
+}
+
 /* --- initiator -------------------------------------------------------- */
 
 static ent_err
@@ -111,18 +134,9 @@ initiate(side *sd, ent_psi_mode mode, unsigned types, ent_tlp tlp,
 	r->peer_set = get64(sd->buf);
 	if ((ret = ent_psi_initiator_peer(psi, r->peer_set, msg)))
 		goto out;
-	for (uint64_t done = 0;;) {
-		if ((ret = ent_psi_send(psi, sd->buf, ENT_PSI_CHUNK_MAX, &len,
-		    msg)))
-			goto out;
-		if (len == 0)
-			break;
-		if ((ret = frame_write(sd->c, FRAME_POINTS, sd->buf, len, msg)))
-			goto out;
-		done += len / ENT_PSI_POINT;
-		progress(o, "sending", done, r->sent);
-	}
-	if ((ret = frame_write(sd->c, FRAME_END, NULL, 0, msg)))
+	if ((ret = stream(sd, psi, FRAME_POINTS, ent_psi_send, ENT_PSI_POINT, o,
+	    r->sent, msg)) ||
+	    (ret = frame_write(sd->c, FRAME_END, NULL, 0, msg)))
 		goto out;
 	for (uint64_t got = 0;;) {
 		if ((ret = frame_read(sd->c, &type, sd->buf,
@@ -284,24 +298,12 @@ respond(side *sd, const uint8_t *hello, ent_psi_mode *mode_out,
 		    k * tlen, msg)))
 			goto out;
 	}
-	for (;;) {
-		if ((ret = ent_psi_drain(psi, sd->buf, ENT_PSI_CHUNK_MAX, &len,
-		    msg)))
-			goto out;
-		if (len == 0)
-			break;
-		if ((ret = frame_write(sd->c, FRAME_REPLIES, sd->buf, len, msg)))
-			goto out;
-	}
-	for (;;) {	/* our own elements */
-		if ((ret = ent_psi_send(psi, sd->buf, ENT_PSI_CHUNK_MAX, &len,
-		    msg)))
-			goto out;
-		if (len == 0)
-			break;
-		if ((ret = frame_write(sd->c, FRAME_POINTS, sd->buf, len, msg)))
-			goto out;
-	}
+	/* count mode: the shuffled replies; then our own elements */
+	if ((ret = stream(sd, psi, FRAME_REPLIES, ent_psi_drain, tlen, NULL, 0,
+	    msg)) ||
+	    (ret = stream(sd, psi, FRAME_POINTS, ent_psi_send, ENT_PSI_POINT,
+	    NULL, 0, msg)))
+		goto out;
 	ret = frame_write(sd->c, FRAME_END, NULL, 0, msg);
 out:
 	ent_psi_destroy(psi);
