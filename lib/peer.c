@@ -559,7 +559,7 @@ ent_session_record(ent_store *s, const ent_peer *peer, const char *role,
     ent_msg *msg)
 {
 	char kind[32], t[24], o[24], th[24], m[24], hex[65] = "";
-	const char *kv[20];
+	const char *kv[24];
 	size_t k = 0;
 
 	snprintf(kind, sizeof kind, "session-%s", outcome);
@@ -583,6 +583,12 @@ ent_session_record(ent_store *s, const ent_peer *peer, const char *role,
 	if (hex[0]) {
 		kv[k++] = "transcript";
 		kv[k++] = hex;
+	}
+	if (strcmp(outcome, "aborted") == 0) {
+		/* who ended it: the peer (its ABORT or REFUSE frame) or us */
+		kv[k++] = "by";
+		kv[k++] = reason && (strstr(reason, " aborted: ") ||
+		    strstr(reason, " refused: ")) ? "peer" : "us";
 	}
 	if (reason != NULL && reason[0]) {
 		kv[k++] = "reason";

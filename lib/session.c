@@ -71,6 +71,12 @@ unexpected(side *sd, int type, const uint8_t *p, size_t len, ent_msg *msg)
 	    "%d)", sd->peer.name, type);
 }
 
+static const char *
+mode_name(ent_psi_mode m)
+{
+	return m == ENT_PSI_COUNT ? "count" : "intersect";
+}
+
 /* Sends every chunk that next() produces (ent_psi_send or ent_psi_drain)
  * as frames of `type`, reporting progress over `total` records. */
 static ent_err
@@ -117,6 +123,15 @@ initiate(side *sd, ent_psi_mode mode, unsigned types, ent_tlp tlp,
 		goto out;
 	r->mode = mode;
 	r->sent = ent_psi_size(psi);
+	{	/* on the record before anything is sent */
+		char t[24], sz[24];
+		const char *kv[] = { "time", t, "peer", sd->peer.vkey, "role",
+		    "initiator", "mode", mode_name(mode), "ours", sz, NULL };
+		snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+		snprintf(sz, sizeof sz, "%llu", (unsigned long long)r->sent);
+		if ((ret = ent_log_event(sd->store, "session-opened", kv, msg)))
+			goto out;
+	}
 	hello[0] = (uint8_t)mode;
 	hello[1] = mutual ? 1 : 0;
 	hello[2] = (uint8_t)(types >> 8);
@@ -201,12 +216,6 @@ out:
 
 /* --- responder -------------------------------------------------------- */
 
-static const char *
-mode_name(ent_psi_mode m)
-{
-	return m == ENT_PSI_COUNT ? "count" : "intersect";
-}
-
 /* Answers one HELLO (already read into hello). *served is the
  * initiator's set size, *matches unknown (0) to the responder. */
 static ent_err
@@ -236,6 +245,15 @@ respond(side *sd, const uint8_t *hello, ent_psi_mode *mode_out,
 	    (hello[1] & ~1u) || tlp >= ENT_TLP_COUNT || (types & 1u)) {
 		frame_say(sd->c, FRAME_REFUSE, "malformed HELLO");
 		return ent_fail(msg, ENT_EPROTO, "malformed HELLO");
+	}
+	{	/* on the record before anything is decided */
+		char t[24], sz[24];
+		const char *kv[] = { "time", t, "peer", sd->peer.vkey, "role",
+		    "responder", "mode", mode_name(mode), "theirs", sz, NULL };
+		snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+		snprintf(sz, sizeof sz, "%llu", (unsigned long long)nx);
+		if ((ret = ent_log_event(sd->store, "session-opened", kv, msg)))
+			return ret;
 	}
 	/* the policy decides from what was asked, before any group work */
 	if ((ret = ent_peer_admit(sd->store, &sd->peer, mode, nx,

@@ -174,6 +174,8 @@ ok "$("$E" --home "$B" log peers | grep -q '^ministry.example *consistent *ours 
 ta=$("$E" --home "$A" log show --json | grep '"role":"initiator"' | tail -1 | sed 's/.*"transcript":"\([0-9a-f]*\)".*/\1/')
 tb=$("$E" --home "$B" log show --json | grep '"role":"responder"' | grep '"kind":"session-completed"' | tail -1 | sed 's/.*"transcript":"\([0-9a-f]*\)".*/\1/')
 ok "$([ ${#ta} = 64 ] && [ "$ta" = "$tb" ]; echo $?)" "both sides record the same transcript hash of the session"
+ok "$("$E" --home "$B" log show | grep -q 'kind=session-opened .* role=responder mode=intersect theirs=892'; echo $?)" "every request is on the responder's record before it is decided"
+ok "$("$E" --home "$B" log show | grep -q 'kind=session-refused .*reason=policy: a set of 892 is over max-set 100' && "$E" --home "$B" log show | grep -q 'kind=session-aborted .*by=us reason=element 0 of a chunk'; echo $?)" "refusals and aborts are recorded with who and why"
 "$E" --home "$A" log prove 1 >"$T/proof"
 ok "$("$E" log verify-proof "$T/proof" --key "$VA" --key "$VB" >/dev/null; echo $?)" "an inclusion proof verifies offline with A's key and B's cosignature"
 "$E" log verify-proof "$T/proof" --key "$VA" --key "$VC" >/dev/null 2>&1; r=$?
