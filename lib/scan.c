@@ -172,11 +172,15 @@ tables_init(void)
 	for (int c = 0; c < 32; c++)
 		hard[c] = 1;
 	hard[127] = 1;
+	/* soft: bit 0 ends a token (as hard, and '=' '*' '!' '$'); bits 1
+	 * and 2 mark '.' and ':', which every address and name has */
 	memcpy(soft, hard, sizeof soft);
 	soft['='] = 1;
 	soft['*'] = 1;
 	soft['!'] = 1;
 	soft['$'] = 1;
+	soft['.'] = 2;
+	soft[':'] = 4;
 }
 
 static void
@@ -238,9 +242,13 @@ tokenize(work *w, const char *s, size_t n)
 		}
 		for (size_t j = start; j < i;) {
 			size_t k = j;
-			while (k < i && !soft[(unsigned char)s[k]])
+			unsigned acc = 0;
+			while (k < i && !((acc |= soft[(unsigned char)s[k]]) & 1))
 				k++;
-			if (k > j)
+			/* only a token with a '.' or ':' can be an address or a
+			 * name; else only a hash, of 32, 40 or 64 hex digits */
+			if (k > j && ((acc & 6) || k - j == 32 || k - j == 40 ||
+			    k - j == 64))
 				token(w, s + j, k - j);
 			j = k + 1;
 		}
