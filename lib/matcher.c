@@ -24,7 +24,7 @@
 #include "entente/matcher.h"
 #include "store_int.h"
 
-#define MAGIC "ENTMTCH3"
+#define MAGIC "ENTMTCH5"
 
 typedef struct mhdr {
 	char magic[8];
@@ -43,10 +43,12 @@ typedef uint64_t mslot;
 #define REC_MASK ((1ULL << REC_BITS) - 1)
 #define SLOT_OF(fp, rec) ((((fp) | (1ULL << 63)) & ~REC_MASK) | (rec))
 #define SLOT_FP(fp) (((fp) | (1ULL << 63)) & ~REC_MASK)
-/* The filter bit of a fingerprint: a one-bit-per-key Bloom filter, about
- * eight bits per indicator, small enough to stay in cache, so that most
- * look-ups (which miss) never touch the table. */
-#define BLOOM_BIT(fp, bits) (((fp) >> 28) & ((bits) - 1))
+/* A one-bit-per-key Bloom filter of about sixteen bits per indicator, so
+ * that most look-ups (which miss) are answered by one read of an array far
+ * smaller than the table. (Measured: 16 bits beat 4, 8 and 32, and one bit
+ * per key beat two bits in a 64-bit block.) */
+#define BLOOM_WORD(fp, bits) ((((fp) >> 28) & ((bits) - 1)) / 64)
+#define BLOOM_MASK(fp) (1ULL << (((fp) >> 28) & 63))
 
 typedef struct mrec {
 	uint32_t value, info;         /* pool offsets */
@@ -351,7 +353,7 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 	}
 	for (h.cap = 16; h.cap * 3 < n * 4 + 4; h.cap *= 2)
 		;
-	for (h.bloom_bits = 1 << 16; h.bloom_bits < n * 8; h.bloom_bits *= 2)
+	for (h.bloom_bits = 1 << 16; h.bloom_bits < n * 16; h.bloom_bits *= 2)
 		;
 	slots = calloc(h.cap, sizeof *slots);
 	bloom = calloc(h.bloom_bits / 64, sizeof *bloom);
@@ -375,8 +377,7 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 		for (j = fp & (h.cap - 1); slots[j]; j = (j + 1) & (h.cap - 1))
 			;
 		slots[j] = SLOT_OF(fp, i);
-		bloom[BLOOM_BIT(fp, h.bloom_bits) / 64] |=
-		    1ULL << (BLOOM_BIT(fp, h.bloom_bits) % 64);
+		bloom[BLOOM_WORD(fp, h.bloom_bits)] |= BLOOM_MASK(fp);
 	}
 	h.off_slots = sizeof h;
 	h.off_bloom = h.off_slots + h.cap * sizeof *slots;
@@ -522,9 +523,9 @@ probe(const ent_matcher *m, uint8_t tag, const uint8_t *k, size_t kn,
     ent_mhit_fn fn, void *ctx, int *stop)
 {
 	uint64_t fp = fingerprint(tag, k, kn), mask = m->h->cap - 1;
-	uint64_t bit = BLOOM_BIT(fp, m->h->bloom_bits), want = SLOT_FP(fp);
+	uint64_t want = SLOT_FP(fp), bm = BLOOM_MASK(fp);
 
-	if (!((m->bloom[bit / 64] >> (bit % 64)) & 1))
+	if ((m->bloom[BLOOM_WORD(fp, m->h->bloom_bits)] & bm) != bm)
 		return 0;	/* certainly not there */
 	for (uint64_t j = fp & mask; m->slots[j]; j = (j + 1) & mask) {
 		const mrec *r;
