@@ -131,7 +131,7 @@ key_of(ent_type t, const char *v, size_t n, uint8_t *tag, uint8_t *k)
 			return 0;
 		memcpy(buf, v, (size_t)(slash - v));
 		buf[slash - v] = '\0';
-		k[0] = (uint8_t)atoi(slash + 1);
+		k[0] = (uint8_t)strtoul(slash + 1, NULL, 10);
 		*tag = t == ENT_TYPE_IPV4_NET ? TAG_NET4 : TAG_NET6;
 		return inet_pton(t == ENT_TYPE_IPV4_NET ? AF_INET : AF_INET6,
 		    buf, k + 1) == 1 ? (t == ENT_TYPE_IPV4_NET ? 5 : 17) : 0;

@@ -55,6 +55,11 @@ int cli_parse_type(const char *s, ent_type *out);
 int cli_parse_confidence(const char *s, int *out);
 int cli_parse_date(const char *s, int64_t *out);
 
+/* A whole number from min to max for option `what` of cmd; EXIT_OK, or a
+ * usage message and EXIT_ERR. */
+int cli_parse_number(const command *cmd, const char *what, const char *s,
+    long min, long max, int *out);
+
 /* Provenance options shared by add and import. */
 typedef struct cli_prov {
 	ent_meta meta;

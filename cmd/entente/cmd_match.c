@@ -42,7 +42,7 @@ cmd_match(cli *c, int argc, char **argv)
 	ent_match_opts mo = { ENT_PSI_INTERSECT, 0, ENT_TLP_RED, 0, 0, 0,
 	    NULL, NULL };
 	ent_match_result r;
-	int o, json = 0, tty = isatty(STDERR_FILENO);
+	int o, v, json = 0, tty = isatty(STDERR_FILENO);
 	const char *peer;
 	ent_msg msg;
 	ent_err e;
@@ -69,10 +69,15 @@ cmd_match(cli *c, int argc, char **argv)
 			json = 1;
 			break;
 		case 'n':
-			mo.threads = (unsigned)atoi(optarg);
+			if (cli_parse_number(self, "--threads", optarg, 1, 64,
+			    &v))
+				return EXIT_ERR;
+			mo.threads = (unsigned)v;
 			break;
 		case 'w':
-			mo.timeout_s = atoi(optarg);
+			if (cli_parse_number(self, "--timeout", optarg, 1, 86400,
+			    &mo.timeout_s))
+				return EXIT_ERR;
 			break;
 		default:
 			return cli_usage(self, "unknown option");

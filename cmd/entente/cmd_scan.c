@@ -180,7 +180,10 @@ cmd_scan(cli *c, int argc, char **argv)
 		} else if (o == 'j') {
 			sc.json = 1;
 		} else if (o == 't') {
-			so.threads = (unsigned)atoi(optarg);
+			int v;
+			if (cli_parse_number(self, "--threads", optarg, 1, 64, &v))
+				return EXIT_ERR;
+			so.threads = (unsigned)v;
 		} else if (o == 'n') {
 			record = 0;
 		} else {

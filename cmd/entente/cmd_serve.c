@@ -28,19 +28,6 @@ log_line(const char *line, void *ctx)
 	fflush(stderr);
 }
 
-static int
-number(const command *self, const char *what, const char *s, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 86400)
-		return cli_usage(self, "%s: give a number from 1 to 86400",
-		    what);
-	*out = (int)v;
-	return EXIT_OK;
-}
-
 int
 cmd_serve(cli *c, int argc, char **argv)
 {
@@ -66,21 +53,22 @@ cmd_serve(cli *c, int argc, char **argv)
 			so.listen = optarg;
 			break;
 		case 'm':
-			if (number(self, "--max-sessions", optarg, &v))
+			if (cli_parse_number(self, "--max-sessions", optarg, 1, 100000, &v))
 				return EXIT_ERR;
 			so.max_sessions = (unsigned)v;
 			break;
 		case 't':
-			if (number(self, "--timeout", optarg, &so.idle_s))
+			if (cli_parse_number(self, "--timeout", optarg, 1, 86400,
+			    &so.idle_s))
 				return EXIT_ERR;
 			break;
 		case 'H':
-			if (number(self, "--handshake-timeout", optarg,
-			    &so.handshake_s))
+			if (cli_parse_number(self, "--handshake-timeout", optarg,
+			    1, 86400, &so.handshake_s))
 				return EXIT_ERR;
 			break;
 		case 'n':
-			if (number(self, "--threads", optarg, &v))
+			if (cli_parse_number(self, "--threads", optarg, 1, 64, &v))
 				return EXIT_ERR;
 			so.threads = (unsigned)v;
 			break;

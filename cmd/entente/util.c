@@ -176,3 +176,17 @@ cli_prov_option(cli_prov *p, int opt, const char *arg, int *err)
 		return 0;
 	}
 }
+
+int
+cli_parse_number(const command *cmd, const char *what, const char *s,
+    long min, long max, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max)
+		return cli_usage(cmd, "%s: give a number from %ld to %ld", what,
+		    min, max);
+	*out = (int)v;
+	return EXIT_OK;
+}
