@@ -35,6 +35,8 @@ CMD_SRC := $(wildcard cmd/entente/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC := $(filter-out bench/hs_scan.c,$(wildcard bench/*.c))
 
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 TESTS   := $(TEST_SRC:tests/%.c=$(B)/tests/%) $(B)/tests/hostile \
@@ -58,6 +60,12 @@ $(B)/tests/%: tests/%.c tests/tap.h $(B)/libentente.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ilib -Itests -o $@ $< $(B)/libentente.a $(LDFLAGS) $(LDLIBS)
 
+# fuzz targets, built with the ordinary compiler and fuzz/replay.c: how
+# make check replays their corpora
+$(B)/fuzz/%: fuzz/%.c fuzz/replay.c $(B)/libentente.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(B)/libentente.a $(LDFLAGS) $(LDLIBS)
+
 $(B)/bench/%: bench/%.c $(B)/libentente.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ilib -o $@ $< $(B)/libentente.a $(LDFLAGS) $(LDLIBS)
@@ -70,7 +78,7 @@ deps:
 	@scripts/install-deps
 
 check: deps
-	@$(MAKE) --no-print-directory $(B)/entente $(TESTS)
+	@$(MAKE) --no-print-directory $(B)/entente $(TESTS) $(FUZZERS)
 	@tests/run $(B)
 
 demo: deps
@@ -87,6 +95,26 @@ $(B)/bench/hs_scan: bench/hs_scan.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(shell pkg-config --cflags --libs libhs 2>/dev/null)
 
+# make fuzz FUZZ_SECONDS=N: each target under libFuzzer (clang), with ASan
+# and UBSan, for N seconds, starting from a copy of its corpus in build/.
+FZ      := build/libfuzzer
+FUZZ_SECONDS ?= 60
+FZFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib $(PKG_CFLAGS) \
+           -fsanitize=address,undefined
+fuzz: deps
+	@mkdir -p $(FZ)/lib $(FZ)/corpus
+	@for f in $(LIB_SRC); do clang $(FZFLAGS) -fsanitize=fuzzer-no-link \
+	    -c $$f -o $(FZ)/lib/$$(basename $$f .c).o || exit 1; done
+	@for t in $(FUZZ_SRC:fuzz/%.c=%); do \
+	    clang $(FZFLAGS) -fsanitize=fuzzer fuzz/$$t.c $(FZ)/lib/*.o \
+	        -o $(FZ)/$$t $(PKG_LIBS) -lpthread || exit 1; \
+	    mkdir -p $(FZ)/corpus/$$t && cp -n fuzz/corpus/$$t/* $(FZ)/corpus/$$t/; \
+	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	    $(FZ)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -artifact_prefix=$(FZ)/$$t- $(FZ)/corpus/$$t 2>&1 | \
+	        grep -E '^#[0-9]+ *DONE|ERROR|SUMMARY' || true; \
+	done
+
 install: $(B)/entente
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 	    $(DESTDIR)$(PREFIX)/include/entente $(DESTDIR)$(PREFIX)/share/man/man1
@@ -98,5 +126,5 @@ install: $(B)/entente
 clean:
 	rm -rf build
 
-.PHONY: all check demo bench install clean deps deps-ok
+.PHONY: all check demo bench fuzz install clean deps deps-ok
 .SECONDARY:

@@ -210,6 +210,18 @@ store_batch(sink *k, const batch *b, ent_msg *msg)
 	return ENT_OK;
 }
 
+/* Puts the input's name before the message in msg (if any); returns e. */
+static ent_err
+named(const sink *k, ent_msg *msg, ent_err e)
+{
+	ent_msg m;
+
+	if (msg == NULL)
+		return e;
+	m = *msg;
+	return ent_fail(msg, e, "%s: %s", k->name, m.text);
+}
+
 /* --- list ------------------------------------------------------------- */
 
 static ent_err
@@ -234,8 +246,7 @@ read_list(sink *k, input *in, ent_msg *msg)
 			return ret;
 	}
 	if (rc < 0) {
-		ent_msg m = *msg;
-		return ent_fail(msg, ENT_EINVAL, "%s: %s", k->name, m.text);
+		return named(k, msg, ENT_EINVAL);
 	}
 	return ENT_OK;
 }
@@ -507,10 +518,7 @@ read_csv(sink *k, input *in, ent_msg *msg)
 	}
 	goto out;
 fail:
-	{
-		ent_msg m = *msg;
-		ent_fail(msg, ret, "%s: %s", k->name, m.text);
-	}
+	named(k, msg, ret);
 out:
 	sample_free(&sm);
 	csv_close(c);
@@ -617,8 +625,7 @@ read_zeek(sink *k, input *in, ent_msg *msg)
 			return ret;
 	}
 	if (rc < 0) {
-		ent_msg m = *msg;
-		return ent_fail(msg, ENT_EINVAL, "%s: %s", k->name, m.text);
+		return named(k, msg, ENT_EINVAL);
 	}
 	return ENT_OK;
 }
@@ -780,7 +787,8 @@ ent_import_stream(ent_store *store, FILE *f, const char *name,
 		pthread_join(reader, NULL);
 		if (ret == ENT_OK && job.ret != ENT_OK) {
 			ret = job.ret;
-			*msg = job.msg;
+			if (msg != NULL)
+				*msg = job.msg;
 		}
 		if (ret == ENT_OK)
 			ret = record(&k, in, msg);

@@ -535,7 +535,7 @@ ent_match(ent_node *node, ent_store *store, const char *peer,
 	ent_psi_mode rmode = o->mode;
 	ent_err rr = ENT_OK;
 	int answered = 0;
-	ent_msg rmsg;
+	ent_msg rmsg, local;
 	uint8_t tr[32];
 	void *ctx = NULL;
 	side sd;
@@ -544,6 +544,8 @@ ent_match(ent_node *node, ent_store *store, const char *peer,
 	size_t len;
 	ent_err ret;
 
+	if (msg == NULL)
+		msg = &local;
 	memset(r, 0, sizeof *r);
 	if ((ret = open_side(&sd, node, store, peer, &ctx, o->timeout_s, msg)))
 		return ret;
