@@ -111,8 +111,8 @@ fuzz: deps
 	    mkdir -p $(FZ)/corpus/$$t && cp -n fuzz/corpus/$$t/* $(FZ)/corpus/$$t/; \
 	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
 	    $(FZ)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	        -artifact_prefix=$(FZ)/$$t- $(FZ)/corpus/$$t 2>&1 | \
-	        grep -E '^#[0-9]+ *DONE|ERROR|SUMMARY' || true; \
+	        -print_final_stats=1 -artifact_prefix=$(FZ)/$$t- $(FZ)/corpus/$$t 2>&1 | \
+	        grep -E 'number_of_executed_units|ERROR|SUMMARY' || true; \
 	done
 
 install: $(B)/entente

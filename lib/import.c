@@ -60,10 +60,45 @@ typedef struct pending {
 
 typedef struct batch {
 	pending *items;
-	size_t n;
+	size_t n, cap;
 	char *arena;
-	size_t used;
+	size_t used, size;
 } batch;
+
+/* Makes room for one more value of len bytes, doubling up to the maxima:
+ * small imports stay small. 0 on success, 1 when the batch is full (hand
+ * it over), -1 when out of memory. */
+static int
+batch_room(batch *b, size_t len)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		pending *p;
+		if (b->cap >= BATCH_MAX)
+			return 1;
+		p = realloc(b->items, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		b->items = p;
+		b->cap = cap;
+	}
+	if (b->used + len > b->size) {
+		size_t size = b->size ? b->size * 2 : 65536;
+		char *a;
+		if (b->size >= ARENA_MAX)
+			return 1;
+		while (size < b->used + len)
+			size *= 2;
+		a = realloc(b->arena, size);
+		if (a == NULL)
+			return -1;
+		for (size_t i = 0; i < b->n; i++)	/* values moved with it */
+			b->items[i].v = a + (b->items[i].v - b->arena);
+		b->arena = a;
+		b->size = size;
+	}
+	return 0;
+}
 
 typedef struct sink {
 	ent_store *store;
@@ -156,9 +191,11 @@ sink_put(sink *k, const char *s, size_t n, uint64_t line, ent_type type,
 		skip(k, line, why.text);
 		return ENT_OK;
 	}
-	if (b->n == BATCH_MAX || b->used + ind.len > ARENA_MAX) {
-		ent_err ret = handoff(k, msg);
-		if (ret != ENT_OK)
+	for (int room; (room = batch_room(b, ind.len)) != 0;) {
+		ent_err ret;
+		if (room < 0)
+			return ent_fail(msg, ENT_ENOMEM, "out of memory");
+		if ((ret = handoff(k, msg)) != ENT_OK)
 			return ret;
 		b = &k->b[k->cur];
 	}
@@ -761,11 +798,6 @@ ent_import_stream(ent_store *store, FILE *f, const char *name,
 	k.opts = opts;
 	k.report = report;
 	k.name = name;
-	for (int i = 0; i < 2; i++) {
-		k.b[i].items = malloc(BATCH_MAX * sizeof *k.b[i].items);
-		k.b[i].arena = malloc(ARENA_MAX);
-		ok &= k.b[i].items != NULL && k.b[i].arena != NULL;
-	}
 	if (!ok) {
 		ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
 		goto out;
