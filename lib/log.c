@@ -224,25 +224,35 @@ ent_log_size(ent_store *s, uint64_t *n, ent_msg *msg)
 	return ENT_OK;
 }
 
-ent_err
-ent_log_append(ent_store *s, const uint8_t *data, size_t n, uint64_t *index,
-    ent_msg *msg)
+/* Begins a write transaction unless the caller has one open: several
+ * connections (the server's sessions) append to one log, so reading the
+ * size and writing the entry must be one step. *own says whether to end it. */
+static ent_err
+own_begin(ent_store *s, int *own, ent_msg *msg)
 {
-	const uint8_t *const d[1] = { data };
-	uint64_t idx;
-	ent_err ret;
-
-	if ((ret = ent_log_size(s, &idx, msg)) ||
-	    (ret = ent_log_append_many(s, d, &n, 1, msg)))
-		return ret;
-	if (index != NULL)
-		*index = idx;
+	*own = sqlite3_get_autocommit(store_db(s));
+	if (*own && sqlite3_exec(store_db(s), "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return store_fail(s, msg, "starting a transaction");
 	return ENT_OK;
 }
 
-ent_err
-ent_log_append_many(ent_store *s, const uint8_t *const *data,
-    const size_t *lens, size_t count, ent_msg *msg)
+static ent_err
+own_end(ent_store *s, int own, ent_err ret, ent_msg *msg)
+{
+	if (!own)
+		return ret;
+	if (ret == ENT_OK && sqlite3_exec(store_db(s), "COMMIT", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		ret = store_fail(s, msg, "committing");
+	if (ret != ENT_OK)
+		sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+static ent_err
+append_many(ent_store *s, const uint8_t *const *data, const size_t *lens,
+    size_t count, ent_msg *msg)
 {
 	ent_hash frontier[64], h;
 	uint64_t size;
@@ -269,6 +279,36 @@ ent_log_append_many(ent_store *s, const uint8_t *const *data,
 		frontier[l] = h;
 	}
 	return ENT_OK;
+}
+
+ent_err
+ent_log_append_many(ent_store *s, const uint8_t *const *data,
+    const size_t *lens, size_t count, ent_msg *msg)
+{
+	int own;
+	ent_err ret = own_begin(s, &own, msg);
+
+	if (ret != ENT_OK)
+		return ret;
+	return own_end(s, own, append_many(s, data, lens, count, msg), msg);
+}
+
+ent_err
+ent_log_append(ent_store *s, const uint8_t *data, size_t n, uint64_t *index,
+    ent_msg *msg)
+{
+	const uint8_t *const d[1] = { data };
+	uint64_t idx = 0;
+	int own;
+	ent_err ret;
+
+	if ((ret = own_begin(s, &own, msg)))
+		return ret;
+	if ((ret = ent_log_size(s, &idx, msg)) == ENT_OK)
+		ret = append_many(s, d, &n, 1, msg);
+	if ((ret = own_end(s, own, ret, msg)) == ENT_OK && index != NULL)
+		*index = idx;
+	return ret;
 }
 
 ent_err
@@ -652,9 +692,30 @@ ent_cosign_check(const char *note, size_t len, const char *name,
 
 /* --- checkpoints in the store ------------------------------------------- */
 
+static ent_err checkpoint(ent_store *s, const ent_node *node, char **note,
+    uint64_t *size, ent_msg *msg);
+
 ent_err
 ent_log_checkpoint(ent_store *s, const ent_node *node, char **note,
     uint64_t *size, ent_msg *msg)
+{
+	int own;
+	ent_err ret = own_begin(s, &own, msg);
+
+	*note = NULL;
+	if (ret != ENT_OK)
+		return ret;
+	ret = own_end(s, own, checkpoint(s, node, note, size, msg), msg);
+	if (ret != ENT_OK) {
+		free(*note);
+		*note = NULL;
+	}
+	return ret;
+}
+
+static ent_err
+checkpoint(ent_store *s, const ent_node *node, char **note, uint64_t *size,
+    ent_msg *msg)
 {
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st = NULL;
@@ -934,8 +995,11 @@ evidence(ent_store *s, const char *peer_vkey, const uint8_t pk[static 32],
 ent_err
 ent_log_witness(ent_store *s, const ent_node *node, const char *peer_vkey,
     const uint8_t pk[static 32], const char *note, size_t len, uint64_t m,
-    const ent_hash *proof, size_t plen, char *line, size_t cap, ent_msg *msg)
+    const ent_hash *proof, size_t plen, ent_prove_fn ask, void *ask_ctx,
+    char *line, size_t cap, ent_msg *msg)
 {
+	ent_hash asked[ENT_PROOF_MAX];
+	size_t alen = 0;
 	char origin[ENT_NAME_MAX + 1], name[ENT_NAME_MAX + 1], why[256];
 	char held[ENT_NOTE_MAX + 1] = "";
 	uint8_t k[32];
@@ -964,24 +1028,41 @@ ent_log_witness(ent_store *s, const ent_node *node, const char *peer_vkey,
 	}
 	sqlite3_finalize(st);
 	if (has) {
-		if (n < mr) {
-			snprintf(why, sizeof why, "the peer's log went back: it "
-			    "presented a tree of %llu after one of %llu",
-			    (unsigned long long)n, (unsigned long long)mr);
-			return evidence(s, peer_vkey, pk, held, note, why, msg);
-		}
 		if (n == mr && sodium_memcmp(root.h, rootr.h, 32) != 0) {
 			snprintf(why, sizeof why, "the peer's log forked: two "
 			    "different trees of size %llu", (unsigned long long)n);
 			return evidence(s, peer_vkey, pk, held, note, why, msg);
 		}
-		if (m != mr || ent_tlog_check_consistency(mr, n, &rootr, &root,
-		    proof, plen) != 0) {
+		if (n > mr && m != mr) {	/* prove it from what we hold */
+			if (ask(ask_ctx, mr, n, asked, &alen, msg) != ENT_OK)
+				return ENT_EPROTO;
+			proof = asked;
+			plen = alen;
+		}
+		if (n < mr) {
+			/* an older checkpoint (a concurrent session), or a
+			 * rollback: only the first can prove it leads to mr */
+			if (ask(ask_ctx, n, mr, asked, &alen, NULL) != ENT_OK ||
+			    ent_tlog_check_consistency(n, mr, &root, &rootr,
+			    asked, alen) != 0) {
+				snprintf(why, sizeof why, "the peer's log went "
+				    "back: it presented a tree of %llu after one "
+				    "of %llu, and cannot prove the first leads to "
+				    "the second", (unsigned long long)n,
+				    (unsigned long long)mr);
+				return evidence(s, peer_vkey, pk, held, note, why,
+				    msg);
+			}
+		} else if (n > mr && ent_tlog_check_consistency(mr, n, &rootr,
+		    &root, proof, plen) != 0) {
 			snprintf(why, sizeof why, "the peer's tree of %llu does "
-			    "not extend the one of %llu we cosigned (proof from "
-			    "%llu fails)", (unsigned long long)n,
-			    (unsigned long long)mr, (unsigned long long)m);
+			    "not extend the one of %llu we cosigned",
+			    (unsigned long long)n, (unsigned long long)mr);
 			return evidence(s, peer_vkey, pk, held, note, why, msg);
+		}
+		if (n <= mr) {	/* cosign, but keep holding the newest */
+			return ent_cosign(node, note, len, (uint64_t)time(NULL),
+			    line, cap, msg);
 		}
 	}
 	if ((ret = ent_cosign(node, note, len, (uint64_t)time(NULL), line, cap,

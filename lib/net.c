@@ -48,6 +48,8 @@ frame_cap(int type)
 	case FRAME_CHECKPOINT: return 8 + 1 + ENT_PROOF_MAX * 32 + ENT_NOTE_MAX;
 	case FRAME_COSIGN: return 512;
 	case FRAME_HOLD: return 8;
+	case FRAME_PROVE: return 16;
+	case FRAME_PROOF: return 1 + ENT_PROOF_MAX * 32;
 	default: return 0;
 	}
 }

@@ -30,7 +30,9 @@ enum {
 	FRAME_CHECKPOINT = 11, /* u64 m, u8 k, k proof hashes, signed note */
 	FRAME_COSIGN = 12,   /* a cosignature/v1 line */
 	FRAME_HOLD = 13,     /* u64: the size of your log that I hold */
-	FRAME_MAX_TYPE = 13
+	FRAME_PROVE = 14,    /* u64 from, u64 to: send me that consistency proof */
+	FRAME_PROOF = 15,    /* u8 k, k hashes */
+	FRAME_MAX_TYPE = 15
 };
 
 #define FRAME_VERSION 1

@@ -359,13 +359,32 @@ send_checkpoint(side *sd, uint64_t m, ent_msg *msg)
 	memcpy(p + 9, proof, plen * 32);
 	memcpy(p + 9 + plen * 32, note, nlen);
 	if ((ret = frame_write(sd->c, FRAME_CHECKPOINT, sd->buf,
-	    9 + plen * 32 + nlen, msg)) ||
-	    (ret = frame_read(sd->c, &type, (uint8_t *)line, sizeof line - 1,
-	    &len, msg)))
+	    9 + plen * 32 + nlen, msg)))
 		goto out;
-	if (type != FRAME_COSIGN) {
-		ret = unexpected(sd, type, (uint8_t *)line, len, msg);
-		goto out;
+	for (;;) {	/* the witness may ask for other proofs first */
+		if ((ret = frame_read(sd->c, &type, sd->buf,
+		    frame_cap(FRAME_POINTS), &len, msg)))
+			goto out;
+		if (type == FRAME_PROVE && len == 16) {
+			uint64_t a = get64(sd->buf), b = get64(sd->buf + 8);
+			if (ent_log_prove_consistency(sd->store, a, b, proof,
+			    &plen, NULL) != ENT_OK) {
+				frame_say(sd->c, FRAME_ABORT, "cannot prove that");
+				continue;	/* the witness will say what next */
+			}
+			sd->buf[0] = (uint8_t)plen;
+			memcpy(sd->buf + 1, proof, plen * 32);
+			if ((ret = frame_write(sd->c, FRAME_PROOF, sd->buf,
+			    1 + plen * 32, msg)))
+				goto out;
+			continue;
+		}
+		if (type != FRAME_COSIGN || len >= sizeof line) {
+			ret = unexpected(sd, type, sd->buf, len, msg);
+			goto out;
+		}
+		memcpy(line, sd->buf, len);
+		break;
 	}
 	line[len] = '\0';
 	ret = ent_log_keep_cosignature(sd->store, sd->peer.vkey, sd->peer.pk,
@@ -373,6 +392,32 @@ send_checkpoint(side *sd, uint64_t m, ent_msg *msg)
 out:
 	free(note);
 	return ret;
+}
+
+/* The witness's ask(): a consistency proof from the peer. */
+static ent_err
+ask_proof(void *ctx, uint64_t from, uint64_t to, ent_hash *proof,
+    size_t *plen, ent_msg *msg)
+{
+	side *sd = ctx;
+	uint8_t b[16];
+	size_t len;
+	int type;
+	ent_err ret;
+
+	put64(b, from);
+	put64(b + 8, to);
+	if ((ret = frame_write(sd->c, FRAME_PROVE, b, 16, msg)) ||
+	    (ret = frame_read(sd->c, &type, sd->buf, frame_cap(FRAME_PROOF),
+	    &len, msg)))
+		return ret;
+	if (type != FRAME_PROOF || len < 1 || sd->buf[0] > ENT_PROOF_MAX ||
+	    len != 1 + (size_t)sd->buf[0] * 32)
+		return ent_fail(msg, ENT_EPROTO, "no proof from %llu to %llu "
+		    "came", (unsigned long long)from, (unsigned long long)to);
+	*plen = sd->buf[0];
+	memcpy(proof, sd->buf + 1, *plen * 32);
+	return ENT_OK;
 }
 
 /* Receives the peer's checkpoint, witnesses it, answers our cosignature. */
@@ -405,8 +450,8 @@ witness_checkpoint(side *sd, ent_msg *msg)
 		memcpy(note, sd->buf + 9 + plen * 32, nlen);
 		note[nlen] = '\0';
 		ret = ent_log_witness(sd->store, sd->node, sd->peer.vkey,
-		    sd->peer.pk, note, nlen, m, proof, plen, line, sizeof line,
-		    msg);
+		    sd->peer.pk, note, nlen, m, proof, plen, ask_proof, sd, line,
+		    sizeof line, msg);
 	}
 	if (ret != ENT_OK) {
 		frame_say(sd->c, FRAME_ABORT, msg->text);

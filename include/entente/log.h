@@ -150,17 +150,24 @@ ent_err ent_log_keep_cosignature(ent_store *s, const char *peer_vkey,
 
 /*
  * Witnesses the peer's checkpoint: checks its signature, that its origin is
- * the peer's name, and that it extends the newest one of theirs we hold
- * (by the consistency proof from m, which must be that one's size). On
+ * the peer's name, and that it is consistent with the newest one of theirs
+ * we hold: by the proof from m when m is that one's size, else by a proof it
+ * asks for with ask() (from what we hold to it, or — an older checkpoint
+ * from a concurrent session — from it to what we hold). A newer checkpoint
+ * replaces the one held. On
  * success keeps it and writes our cosignature line into line (cap bytes).
  * A smaller tree, a different root at the same size or a failing proof is
  * ENT_ECRYPTO: both signed checkpoints are kept as evidence, the event is
  * logged, and `entente log peers` shows the peer as inconsistent.
  */
+typedef ent_err (*ent_prove_fn)(void *ctx, uint64_t from, uint64_t to,
+    ent_hash *proof, size_t *plen, ent_msg *msg);
+
 ent_err ent_log_witness(ent_store *s, const ent_node *node,
     const char *peer_vkey, const uint8_t pk[static 32], const char *note,
-    size_t len, uint64_t m, const ent_hash *proof, size_t plen, char *line,
-    size_t cap, ent_msg *msg) __attribute__((warn_unused_result));
+    size_t len, uint64_t m, const ent_hash *proof, size_t plen,
+    ent_prove_fn ask, void *ask_ctx, char *line, size_t cap, ent_msg *msg)
+	__attribute__((warn_unused_result));
 
 /* --- offline proofs ---------------------------------------------------------- */
 
