@@ -183,6 +183,11 @@ ok "$([ $r = 1 ]; echo $?)" "... and not with a key that never cosigned it"
 sed -i 's/^index 1$/index 0/' "$T/proof"
 "$E" log verify-proof "$T/proof" --key "$VA" >/dev/null 2>&1; r=$?
 ok "$([ $r = 1 ]; echo $?)" "a proof edited to claim another index fails"
+# concurrent sessions between the same two nodes are not a fork
+conc=()
+for i in 1 2 3 4 5 6; do ( "$E" --home "$A" match cert.example --count >/dev/null 2>&1; echo $? >"$T/conc$i" ) & conc+=($!); done
+wait "${conc[@]}"	# not a bare wait: the servers run in the background too
+ok "$([ "$(cat "$T"/conc* | sort -u)" = 0 ] && "$E" --home "$A" log peers | grep -q '^cert.example *consistent' && "$E" --home "$B" log peers | grep -q '^ministry.example *consistent'; echo $?)" "six concurrent sessions all complete and both logs stay consistent"
 # B rewinds its log: a snapshot from before its last cosigned session
 kill -TERM "$BPID"; wait "$BPID" 2>/dev/null
 cp -a "$B" "$T/b-old"
