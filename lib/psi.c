@@ -420,6 +420,28 @@ check_chunk(ent_psi *p, size_t len, size_t rec, uint64_t have, uint64_t total,
 	return ENT_OK;
 }
 
+/* A received chunk of points, checked and blinded with our scalar into
+ * compare forms at out; `have` points of the peer's came before it. */
+static ent_err
+reblind(ent_psi *p, const uint8_t *in, size_t len, uint64_t have,
+    uint8_t *out, size_t *n, ent_msg *msg)
+{
+	ent_err ret = check_chunk(p, len, ENT_PSI_POINT, have, p->peer_n,
+	    "elements", n, msg);
+	job j = { .p = p, .in = in, .out = out, .fn = reblind_fn };
+	int bad;
+
+	if (ret != ENT_OK)
+		return ret;
+	bad = parallel(&j, *n);
+	if (bad)
+		return fail(p, msg, "element %llu of a chunk (%llu in the "
+		    "session) is not a valid ristretto255 point or is the "
+		    "identity", (unsigned long long)bad - 1,
+		    have + (unsigned long long)bad - 1);
+	return ENT_OK;
+}
+
 static ent_err
 do_send(ent_psi *p, uint8_t *out, size_t max, size_t *len, ent_msg *msg)
 {
@@ -452,26 +474,15 @@ do_feed(ent_psi *p, const uint8_t *in, size_t len, uint8_t *out,
     size_t *outlen, ent_msg *msg)
 {
 	size_t n;
-	job j;
-	int bad;
 	ent_err ret;
 
 	*outlen = 0;
 	if (p->initiator)
 		return ent_fail(msg, ENT_EINVAL, "feed is the responder's");
-	ret = check_chunk(p, len, ENT_PSI_POINT, p->nreplies, p->peer_n,
-	    "elements", &n, msg);
+	ret = reblind(p, in, len, p->nreplies, p->mode == ENT_PSI_COUNT ?
+	    p->replies + p->nreplies * p->tlen : out, &n, msg);
 	if (ret != ENT_OK)
 		return ret;
-	j = (job){ .p = p, .in = in, .fn = reblind_fn,
-	    .out = p->mode == ENT_PSI_COUNT ?
-	    p->replies + p->nreplies * p->tlen : out };
-	bad = parallel(&j, n);
-	if (bad)
-		return fail(p, msg, "element %llu of a chunk (%llu in the "
-		    "session) is not a valid ristretto255 point or is the "
-		    "identity", (unsigned long long)bad - 1,
-		    p->nreplies + (unsigned long long)bad - 1);
 	p->nreplies += n;
 	if (p->mode == ENT_PSI_INTERSECT) {
 		*outlen = n * p->tlen;
@@ -528,25 +539,15 @@ do_take_elements(ent_psi *p, const uint8_t *in, size_t len,
     ent_msg *msg)
 {
 	size_t n;
-	job j;
-	int bad;
 	ent_err ret;
 
 	if (!p->initiator)
 		return ent_fail(msg, ENT_EINVAL, "take_elements is the "
 		    "initiator's");
-	ret = check_chunk(p, len, ENT_PSI_POINT, p->ntheirs, p->peer_n,
-	    "elements", &n, msg);
+	ret = reblind(p, in, len, p->ntheirs, p->theirs + p->ntheirs * p->tlen,
+	    &n, msg);
 	if (ret != ENT_OK)
 		return ret;
-	j = (job){ .p = p, .in = in, .fn = reblind_fn,
-	    .out = p->theirs + p->ntheirs * p->tlen };
-	bad = parallel(&j, n);
-	if (bad)
-		return fail(p, msg, "element %llu of a chunk (%llu in the "
-		    "session) is not a valid ristretto255 point or is the "
-		    "identity", (unsigned long long)bad - 1,
-		    p->ntheirs + (unsigned long long)bad - 1);
 	p->ntheirs += n;
 	return ENT_OK;
 }

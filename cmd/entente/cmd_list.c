@@ -9,8 +9,7 @@
 #include "cli.h"
 #include "records.h"
 
-/* A comma-separated list as a JSON array. */
-static json_t *
+json_t *
 csv_array(const char *s)
 {
 	json_t *a = json_array();

@@ -28,20 +28,6 @@ typedef struct scan_ctx {
 	const char *file;
 } scan_ctx;
 
-static json_t *
-list(const char *s)
-{
-	json_t *a = json_array();
-
-	while (s && *s) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		json_array_append_new(a, json_stringn(s, n));
-		s = e ? e + 1 : NULL;
-	}
-	return a;
-}
-
 /* Where indicator id is (or goes) in the index; entries hold t's
  * position + 1, 0 for empty. */
 static size_t
@@ -115,11 +101,11 @@ on_hit(const ent_scan_hit *h, void *ctx)
 		    json_string(ent_type_name(h->indicator->type)));
 		json_object_set_new(ind, "value",
 		    json_string(h->indicator->value));
-		json_object_set_new(ind, "sources", list(h->indicator->sources));
+		json_object_set_new(ind, "sources", csv_array(h->indicator->sources));
 		json_object_set_new(ind, "tlp",
 		    json_string(ent_tlp_name(h->indicator->tlp)));
 		json_object_set_new(ind, "corroborated_by",
-		    list(h->indicator->peers));
+		    csv_array(h->indicator->peers));
 		json_object_set_new(o, "indicator", ind);
 		json_print(o);
 		json_decref(o);

@@ -9,6 +9,9 @@
 /* A new JSON object for the record; the caller decrefs it. */
 json_t *record_json(const ent_record *r);
 
+/* A comma-separated list as a JSON array (empty for ""). */
+json_t *csv_array(const char *s);
+
 /* Prints o compactly on one line of stdout. */
 void json_print(json_t *o);
 
