@@ -51,7 +51,7 @@ ent_scan_format_parse(const char *s, ent_scan_format *out, ent_msg *msg)
 
 typedef struct layout {
 	ent_scan_format fmt;
-	char sep, setsep;
+	char sep;               /* sets are split by the tokenizer's ',' */
 	char unset[16], empty[16];
 	char *names[MAX_FIELDS];
 	int n, ts, host, uri;
@@ -651,8 +651,6 @@ headers(layout *l, const char *buf, size_t len)
 		if (n > 14 && memcmp(p, "#separator \\x", 13) == 0) {
 			char hex[3] = { p[13], p[14], 0 };
 			l->sep = (char)strtol(hex, NULL, 16);
-		} else if (n > 15 && memcmp(p, "#set_separator", 14) == 0) {
-			l->setsep = p[15];
 		} else if (n > 14 && memcmp(p, "#unset_field", 12) == 0) {
 			snprintf(l->unset, sizeof l->unset, "%.*s",
 			    (int)(n - 13), p + 13);
@@ -729,7 +727,6 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 	pthread_once(&once, tables_init);
 	memset(&lay, 0, sizeof lay);
 	lay.sep = '\t';
-	lay.setsep = ',';
 	snprintf(lay.unset, sizeof lay.unset, "-");
 	snprintf(lay.empty, sizeof lay.empty, "(empty)");
 	lay.ts = lay.host = lay.uri = -1;
