@@ -67,11 +67,10 @@ ent_tlog_check_inclusion(uint64_t index, uint64_t size, const ent_hash *leaf,
 			return -1;
 		if ((fn & 1) || fn == sn) {
 			ent_tlog_node(&r, &proof[i], &r);
-			if (!(fn & 1))
-				while (fn != 0 && !(fn & 1)) {
-					fn >>= 1;
-					sn >>= 1;
-				}
+			while (fn != 0 && !(fn & 1)) {
+				fn >>= 1;
+				sn >>= 1;
+			}
 		} else {
 			ent_tlog_node(&r, &r, &proof[i]);
 		}
@@ -115,11 +114,10 @@ ent_tlog_check_consistency(uint64_t m, uint64_t n, const ent_hash *mroot,
 		if ((fn & 1) || fn == sn) {
 			ent_tlog_node(&fr, &path[i], &fr);
 			ent_tlog_node(&sr, &path[i], &sr);
-			if (!(fn & 1))
-				while (fn != 0 && !(fn & 1)) {
-					fn >>= 1;
-					sn >>= 1;
-				}
+			while (fn != 0 && !(fn & 1)) {
+				fn >>= 1;
+				sn >>= 1;
+			}
 		} else {
 			ent_tlog_node(&sr, &sr, &path[i]);
 		}
