@@ -37,7 +37,7 @@ BENCH_SRC := $(filter-out bench/hs_scan.c,$(wildcard bench/*.c))
 
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/lib/builtin_lists.o
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 TESTS   := $(TEST_SRC:tests/%.c=$(B)/tests/%) $(B)/tests/hostile \
            $(B)/tests/logdump
@@ -48,6 +48,11 @@ all: $(B)/entente
 $(B)/%.o: %.c $(wildcard include/entente/*.h lib/*.h cmd/entente/*.h) | deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ilib -c $< -o $@
+
+# the built-in warninglists, linked in as data
+$(B)/lib/builtin_lists.o: lib/builtin_lists.S $(wildcard warninglists/*/list.json)
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
 
 $(B)/libentente.a: $(LIB_OBJ)
 	@rm -f $@

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "10.0.0.0/8", "1.2.3.4", "2001:db8::/32",
 		    "http://phish.example.org/a/", "d41d8cd98f00b204e9800998ecf8427e",
 		    "user@bad.example.net" };
-		ent_meta meta = { "fuzz", ENT_TLP_GREEN, -1, NULL, 0, 0, 0 };
+		ent_meta meta = { .source = "fuzz", .tlp = ENT_TLP_GREEN, .confidence = -1 };
 		int rebuilt;
 		snprintf(path, sizeof path, "/tmp/entente-fuzz-%d.bin", getpid());
 		if (ent_store_open(&s, ":memory:", 1, NULL) != ENT_OK ||

@@ -78,12 +78,34 @@ fill(input *in, size_t want)
 long
 input_peek(input *in, size_t n, const char **p)
 {
-	if (n > in->cap)
-		n = in->cap;
+	if (n > in->cap) {
+		char *b = realloc(in->buf, n);
+		if (b == NULL) {
+			in->err = ENOMEM;
+			return -1;
+		}
+		in->buf = b;
+		in->cap = n;
+	}
 	if (fill(in, n) != 0)
 		return -1;
 	*p = in->buf + in->pos;
 	return (long)(in->end - in->pos < n ? in->end - in->pos : n);
+}
+
+void
+input_skip(input *in, size_t n)
+{
+	const char *p = in->buf + in->pos, *e;
+
+	if (n > in->end - in->pos)
+		n = in->end - in->pos;
+	e = p + n;
+	while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		in->lineno++;
+		p++;
+	}
+	in->pos += n;
 }
 
 int

@@ -18,9 +18,13 @@ typedef struct input input;
 input *input_open(FILE *f);
 void input_close(input *in);
 
-/* Makes up to n bytes available without consuming them; *p points at
- * them and the count is returned (less at end of file). -1 on read error. */
+/* Makes up to n bytes available without consuming them (growing the
+ * buffer to n: the caller bounds n); *p points at them and the count is
+ * returned (less at end of file). -1 on read error or out of memory. */
 long input_peek(input *in, size_t n, const char **p);
+
+/* Consumes n bytes of those input_peek made available. */
+void input_skip(input *in, size_t n);
 
 /* Next byte, or -1 at end of file (or on error: see input_error). */
 int input_getc(input *in);

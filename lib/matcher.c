@@ -248,8 +248,7 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 	}
 	/* indicators and corroborations, both in (type, value) order */
 	if (sqlite3_prepare_v2(db, "SELECT type, value, tlp, sources FROM "
-	    "indicator WHERE revoked = 0 AND (valid_until IS NULL OR "
-	    "valid_until > ?1) ORDER BY type, value", -1, &qi, NULL) !=
+	    "indicator WHERE " STORE_ACTIVE("?1") " ORDER BY type, value", -1, &qi, NULL) !=
 	    SQLITE_OK || sqlite3_prepare_v2(db, "SELECT type, value, peer FROM "
 	    "corroboration ORDER BY type, value, peer", -1, &qc, NULL) !=
 	    SQLITE_OK)

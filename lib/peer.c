@@ -617,8 +617,8 @@ ent_match_set(ent_store *s, unsigned types, ent_tlp tlp_max,
 		ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((ret = prep(s, "SELECT type, value FROM indicator WHERE revoked = 0 "
-	    "AND (valid_until IS NULL OR valid_until > ?1) AND tlp <= ?2", &st,
+	if ((ret = prep(s, "SELECT type, value FROM indicator WHERE "
+	    STORE_ACTIVE("?1") " AND tlp <= ?2", &st,
 	    msg)))
 		goto fail;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "entente/store.h"
+#include "entente/warninglist.h"
 #include "store_int.h"
 
 /* Schema migrations: migrations[i] takes user_version i to i + 1. Never
@@ -112,6 +113,16 @@ static const char *const migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL);"
 	"INSERT INTO meta (key, value) VALUES ('generation', 0);",
+	/* 4 -> 5: warninglists (lib/warninglist.c). An indicator that hits
+	 * one names it; held: flagged and not allowed, so not active. */
+	"ALTER TABLE indicator ADD COLUMN warninglist TEXT;"
+	"ALTER TABLE indicator ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE warninglist ("
+	"  name TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  entries TEXT NOT NULL,"
+	"  builtin INTEGER NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -132,17 +143,22 @@ enum {
 	"  ELSE max(coalesce(confidence, -1), ?5) END, " \
 	"tlp = max(tlp, ?6), " \
 	"valid_until = CASE WHEN ?7 IS NULL OR valid_until IS NULL " \
-	"  THEN NULL ELSE max(valid_until, ?7) END "
+	"  THEN NULL ELSE max(valid_until, ?7) END, " \
+	"warninglist = coalesce(?8, warninglist), " \
+	"held = CASE WHEN ?8 IS NULL THEN held ELSE ?9 END, " \
+	"revoked = max(revoked, ?10) "
 
 static const char *const sql[NQ] = {
 	[Q_INSERT] = "INSERT OR IGNORE INTO indicator (type, value, sources, "
-	    "first_seen, last_seen, confidence, tlp, valid_until) "
-	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+	    "first_seen, last_seen, confidence, tlp, valid_until, "
+	    "warninglist, held, revoked) "
+	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[Q_UPDATE] = "UPDATE indicator SET " MERGE
 	    "WHERE type = ?1 AND value = ?2",
 	[Q_UPSERT] = "INSERT INTO indicator (type, value, sources, "
-	    "first_seen, last_seen, confidence, tlp, valid_until) "
-	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) "
+	    "first_seen, last_seen, confidence, tlp, valid_until, "
+	    "warninglist, held, revoked) "
+	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 	    "ON CONFLICT (type, value) DO UPDATE SET " MERGE,
 	[Q_TOTAL] = "SELECT count(*) FROM indicator",
 	[Q_TAG] = "UPDATE indicator SET tags = tags || ?3 || ',' "
@@ -155,10 +171,10 @@ static const char *const sql[NQ] = {
 	    "WHERE type = ?1 AND value = ?2",
 #define RECORD_COLUMNS \
 	"SELECT i.type, i.value, i.tlp, i.confidence, i.first_seen, " \
-	"i.last_seen, i.valid_until, i.revoked, i.sources, i.tags " \
+	"i.last_seen, i.valid_until, i.revoked, i.sources, i.tags, " \
+	"i.warninglist, i.held " \
 	"FROM indicator i "
-#define ACTIVE "(i.revoked = 0 AND (i.valid_until IS NULL OR " \
-	"i.valid_until > ?3))"
+#define ACTIVE STORE_ACTIVE("?3")
 	[Q_EACH] = RECORD_COLUMNS
 	    "WHERE (?1 IS NULL OR i.type = ?1) AND (?2 OR " ACTIVE ") "
 	    "ORDER BY i.type, i.value",
@@ -262,6 +278,9 @@ migrate(ent_store *s, ent_msg *msg)
 	for (; version < NMIGRATIONS; version++) {
 		char pragma[64];
 		if ((ret = exec(s, migrations[version], msg)) != ENT_OK)
+			goto fail;
+		if (version == 4 && (ret = ent_warninglist_install_builtin(s,
+		    msg)) != ENT_OK)
 			goto fail;
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 		    version + 1);
@@ -452,6 +471,14 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
 			sqlite3_bind_int64(st, 7, meta->valid_until);
 		else
 			sqlite3_bind_null(st, 7);
+		if (meta->warninglist != NULL)
+			sqlite3_bind_text(st, 8, meta->warninglist, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 8);
+		sqlite3_bind_int(st, 9, meta->warninglist != NULL &&
+		    !meta->allow_warninglisted);
+		sqlite3_bind_int(st, 10, meta->revoked != 0);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return db_fail(s, msg, "storing an indicator");
 		isnew = q == Q_INSERT && sqlite3_changes(s->db) > 0;
@@ -607,6 +634,8 @@ each_row(ent_store *s, sqlite3_stmt *st, ent_record_fn fn, void *ctx,
 		r.last_seen = sqlite3_column_int64(st, 5);
 		r.valid_until = sqlite3_column_int64(st, 6);
 		r.revoked = sqlite3_column_int(st, 7);
+		r.warninglist = (const char *)sqlite3_column_text(st, 10);
+		r.held = sqlite3_column_int(st, 11);
 		r.sources = render_list(s, 0,
 		    (const char *)sqlite3_column_text(st, 8), 1);
 		r.tags = render_list(s, 1,

@@ -7,6 +7,12 @@
 
 #include "entente/store.h"
 
+/* SQL that is true of an active indicator row at Unix time `now` (an SQL
+ * expression): not revoked, not held by a warninglist, not expired. The one
+ * definition of "active". */
+#define STORE_ACTIVE(now) "(revoked = 0 AND held = 0 AND (valid_until IS " \
+	"NULL OR valid_until > " now "))"
+
 /* The store's connection, for modules that keep their own tables. */
 sqlite3 *store_db(ent_store *s);
 
@@ -14,6 +20,7 @@ sqlite3 *store_db(ent_store *s);
  * first use), reset and unbound; NULL if it cannot be prepared. */
 #define STORE_SLOTS 16
 #define STORE_SLOT_LOG 0          /* lib/log.c: 0 .. 7 */
+#define STORE_SLOT_WL 8           /* lib/warninglist.c: 8 .. 11 */
 sqlite3_stmt *store_stmt(ent_store *s, int slot, const char *sql);
 
 /* Marks the open transaction as changing indicators or corroborations:

@@ -28,7 +28,7 @@ open_fresh(const char *name)
 static ent_meta
 meta(const char *source, ent_tlp tlp)
 {
-	ent_meta m = { source, tlp, -1, NULL, 0, 0, 0 };
+	ent_meta m = { .source = source, .tlp = tlp, .confidence = -1 };
 	return m;
 }
 

@@ -72,7 +72,8 @@ typedef struct cli_prov {
 	{ "tlp", required_argument, NULL, 'T' }, \
 	{ "tag", required_argument, NULL, 'g' }, \
 	{ "confidence", required_argument, NULL, 'c' }, \
-	{ "valid-until", required_argument, NULL, 'u' }
+	{ "valid-until", required_argument, NULL, 'u' }, \
+	{ "allow-warninglisted", no_argument, NULL, 'W' }
 
 /* Sets the defaults (TLP amber, no confidence). */
 void cli_prov_init(cli_prov *p);

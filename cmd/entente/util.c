@@ -172,6 +172,9 @@ cli_prov_option(cli_prov *p, int opt, const char *arg, int *err)
 	case 'u':
 		*err = cli_parse_date(arg, &p->meta.valid_until);
 		return 1;
+	case 'W':
+		p->meta.allow_warninglisted = 1;
+		return 1;
 	default:
 		return 0;
 	}

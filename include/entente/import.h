@@ -19,12 +19,16 @@
 #include "entente/indicator.h"
 #include "entente/limits.h"
 #include "entente/store.h"
+#include "entente/warninglist.h"
 
 typedef enum ent_format {
 	ENT_FORMAT_AUTO = 0,   /* decided from the content */
 	ENT_FORMAT_LIST,       /* one value per line; '#' comments */
 	ENT_FORMAT_CSV,        /* RFC 4180, header detected */
 	ENT_FORMAT_ZEEK,       /* Zeek intel: #fields, indicator_type */
+	ENT_FORMAT_STIX,       /* STIX 2.1 bundle, object array or object */
+	ENT_FORMAT_MISP,       /* MISP event JSON or restSearch response */
+	ENT_FORMAT_TEXT,       /* indicators found in any text, refanged */
 	ENT_FORMAT_COUNT
 } ent_format;
 
@@ -37,7 +41,9 @@ typedef struct ent_import_opts {
 	const char *column;     /* CSV value column: header name or 1-based
 	                           number; NULL: the first column of values */
 	ent_meta meta;          /* provenance for every value */
-	int tlp_given;          /* meta.tlp overrides a TLP column */
+	int tlp_given;          /* meta.tlp overrides the input's TLP */
+	const ent_warninglists *wl;  /* flag hits of these; NULL: none */
+	int misp_links;         /* MISP: import "link" attributes as URLs */
 	/* Called every 65,536 values with the count so far; may be NULL. */
 	void (*progress)(uint64_t values, void *ctx);
 	void *progress_ctx;
@@ -55,6 +61,12 @@ typedef struct ent_import_report {
 	size_t nshown;          /* the first skipped values, with reasons */
 	ent_import_problem shown[ENT_IMPORT_ERRORS_SHOWN];
 	char column[ENT_NAME_MAX + 1];    /* CSV: the value column used */
+	uint64_t flagged;       /* values that hit a warninglist */
+	size_t nlists;          /* which lists, with counts */
+	struct {
+		char name[ENT_NAME_MAX + 1];
+		uint64_t n;
+	} lists[ENT_IMPORT_LISTS_SHOWN];
 } ent_import_report;
 
 /*

@@ -16,6 +16,8 @@
 #define ENT_CSV_FIELDS_MAX  512  /* fields of one CSV record */
 #define ENT_PATH_MAX       4096  /* bytes of a path */
 #define ENT_IMPORT_ERRORS_SHOWN 5 /* invalid rows an import report details */
+#define ENT_IMPORT_LISTS_SHOWN  8 /* warninglists an import report names */
+#define ENT_JSON_VALUE_MAX (64u << 20) /* bytes of one STIX object or MISP event */
 #define ENT_PSI_SET_MAX  (1u << 24) /* elements of one side of a private match */
 #define ENT_PSI_CHUNK_MAX     4096  /* elements in one private-match chunk */
 #define ENT_PSI_THREADS_MAX     64  /* worker threads of a private match */

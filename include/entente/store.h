@@ -3,7 +3,8 @@
  *
  * An indicator is unique by (type, canonical value) and carries its sources,
  * first and last seen, confidence, TLP, tags, valid-until and revoked flag.
- * Active means: not revoked and not past valid-until.
+ * Active means: not revoked, not past valid-until, and not held because it
+ * hit a warninglist (unless allowed).
  * A store handle is not thread-safe; open one per thread.
  */
 #ifndef ENTENTE_STORE_H
@@ -26,6 +27,9 @@ typedef struct ent_meta {
 	size_t ntags;
 	int64_t valid_until;       /* Unix time, 0 for none */
 	int64_t seen;              /* Unix time of this sighting, 0 for now */
+	int revoked;               /* the source revoked it: store it revoked */
+	const char *warninglist;   /* the warninglist it hits, or NULL */
+	int allow_warninglisted;   /* active even so */
 } ent_meta;
 
 /* One stored indicator, as handed to a callback; pointers valid only
@@ -39,6 +43,8 @@ typedef struct ent_record {
 	int confidence;            /* -1 for none */
 	int64_t first_seen, last_seen, valid_until;
 	int revoked;
+	const char *warninglist;   /* the warninglist it hit, or NULL */
+	int held;                  /* inactive because of that hit */
 } ent_record;
 
 /* Return nonzero to stop the iteration early. */
