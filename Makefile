@@ -69,7 +69,7 @@ $(B)/tests/%: tests/%.c tests/tap.h $(B)/libentente.a
 # make check replays their corpora
 $(B)/fuzz/%: fuzz/%.c fuzz/replay.c $(B)/libentente.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(B)/libentente.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Ilib -o $@ $< fuzz/replay.c $(B)/libentente.a $(LDFLAGS) $(LDLIBS)
 
 $(B)/bench/%: bench/%.c $(B)/libentente.a
 	@mkdir -p $(dir $@)
@@ -110,8 +110,9 @@ fuzz: deps
 	@mkdir -p $(FZ)/lib $(FZ)/corpus
 	@for f in $(LIB_SRC); do clang $(FZFLAGS) -fsanitize=fuzzer-no-link \
 	    -c $$f -o $(FZ)/lib/$$(basename $$f .c).o || exit 1; done
+	@clang -c lib/builtin_lists.S -o $(FZ)/lib/builtin_lists.o
 	@for t in $(FUZZ_SRC:fuzz/%.c=%); do \
-	    clang $(FZFLAGS) -fsanitize=fuzzer fuzz/$$t.c $(FZ)/lib/*.o \
+	    clang $(FZFLAGS) -Ilib -fsanitize=fuzzer fuzz/$$t.c $(FZ)/lib/*.o \
 	        -o $(FZ)/$$t $(PKG_LIBS) -lpthread || exit 1; \
 	    mkdir -p $(FZ)/corpus/$$t && cp -n fuzz/corpus/$$t/* $(FZ)/corpus/$$t/; \
 	    echo "== $$t ($(FUZZ_SECONDS) s)"; \

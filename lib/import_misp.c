@@ -198,7 +198,8 @@ one_event(json_t *o, uint64_t line, void *ctx, ent_msg *msg)
 	if (e->tlp >= 0 && !k->opts->tlp_given)
 		e->meta.tlp = (ent_tlp)e->tlp;
 	org = str(json_object_get(ev, "Orgc"), "name");
-	if (org != NULL && *org && strlen(org) <= ENT_NAME_MAX)
+	if (org != NULL && *org && strlen(org) <= ENT_NAME_MAX &&
+	    strchr(org, ',') == NULL && !k->opts->source_given)
 		e->meta.source = org;
 	json_array_foreach(json_object_get(ev, "Attribute"), i, a)
 		if ((ret = attribute(e, a, msg)) != ENT_OK)

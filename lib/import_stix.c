@@ -75,7 +75,8 @@ provenance(stix_ctx *c, json_t *o, ent_meta *meta, const char **tags)
 	*meta = opts->meta;
 	meta->tags = tags;
 	meta->ntags = 0;
-	if (by != NULL && strlen(by) <= ENT_NAME_MAX)
+	if (by != NULL && strlen(by) <= ENT_NAME_MAX && !opts->source_given &&
+	    strchr(by, ',') == NULL)
 		meta->source = by;
 	json_array_foreach(refs, i, v) {
 		const char *id = json_string_value(v);
@@ -251,8 +252,13 @@ object(json_t *o, uint64_t line, void *ctx, ent_msg *msg)
 		}
 		return ENT_OK;
 	}
-	if (strcmp(type, "bundle") == 0)
-		return ENT_OK;	/* one without objects */
+	if (strcmp(type, "bundle") == 0) {
+		/* one without objects, or whose objects are not an array */
+		if (json_object_get(o, "objects") == NULL)
+			return ENT_OK;
+		return ent_fail(msg, ENT_EINVAL, "line %llu: the bundle's "
+		    "\"objects\" is not an array", (unsigned long long)line);
+	}
 	return observable(c, o, NULL, line, msg);
 }
 

@@ -40,7 +40,9 @@ read_zeek(sink *k, input *in, ent_msg *msg)
 {
 	csv_field f[64];
 	const char *line;
-	size_t len, ind = SIZE_MAX, typ = SIZE_MAX;
+	size_t len, ind = SIZE_MAX, typ = SIZE_MAX, src = SIZE_MAX;
+	char source[ENT_NAME_MAX + 1];
+	ent_meta meta;
 	char sep = '\t', why[160];
 	int rc;
 
@@ -65,6 +67,9 @@ read_zeek(sink *k, input *in, ent_msg *msg)
 				if (f[i].n == 14 &&
 				    !memcmp(f[i].s, "indicator_type", 14))
 					typ = i - 1;
+				if (f[i].n == 11 &&
+				    !memcmp(f[i].s, "meta.source", 11))
+					src = i - 1;
 			}
 			continue;
 		}
@@ -96,10 +101,20 @@ read_zeek(sink *k, input *in, ent_msg *msg)
 			}
 			t = zeek_types[i].type;
 		}
+		/* the line's meta.source is its source, unless --source */
+		meta = k->opts->meta;
+		if (src < nf && f[src].n > 0 && f[src].n <= ENT_NAME_MAX &&
+		    !(f[src].n == 1 && f[src].s[0] == '-') &&
+		    memchr(f[src].s, ',', f[src].n) == NULL &&
+		    !k->opts->source_given) {
+			memcpy(source, f[src].s, f[src].n);
+			source[f[src].n] = '\0';
+			meta.source = source;
+		}
 		/* the file's type holds the value to it, unless --type */
 		ret = sink_put(k, f[ind].s, f[ind].n, no,
 		    k->opts->type != ENT_TYPE_AUTO ? k->opts->type : t,
-		    &k->opts->meta, msg);
+		    meta.source == source ? &meta : &k->opts->meta, msg);
 		if (ret != ENT_OK)
 			return ret;
 	}

@@ -128,7 +128,7 @@ static const char *const migrations[] = {
 
 enum {
 	Q_INSERT, Q_UPDATE, Q_UPSERT, Q_TOTAL, Q_TAG, Q_SOURCE_ADD, Q_SOURCE_ID, Q_SOURCES, Q_REVOKE,
-	Q_EACH, Q_COUNT, Q_GET, NQ
+	Q_EACH, Q_COUNT, Q_GET, Q_LOOKUP, NQ
 };
 
 /* How a sighting merges into the row that is there: sources and tags
@@ -182,6 +182,7 @@ static const char *const sql[NQ] = {
 	    "WHERE (?2 OR " ACTIVE ") AND ?1 IS NULL GROUP BY i.type",
 	[Q_GET] = RECORD_COLUMNS
 	    "WHERE i.type = ?1 AND i.value = ?2 AND " ACTIVE,
+	[Q_LOOKUP] = RECORD_COLUMNS "WHERE i.type = ?1 AND i.value = ?2",
 };
 
 struct ent_store {
@@ -752,6 +753,18 @@ get(ent_store *s, ent_type type, const char *value, ent_record_fn fn,
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now());
 	return each_row(s, st, fn, ctx, held, msg);
+}
+
+ent_err
+ent_store_lookup(ent_store *s, const ent_indicator *ind, ent_record_fn fn,
+    void *ctx, int *found, ent_msg *msg)
+{
+	sqlite3_stmt *st = stmt(s, Q_LOOKUP);
+
+	*found = 0;
+	sqlite3_bind_int(st, 1, (int)ind->type);
+	sqlite3_bind_text(st, 2, ind->value, -1, SQLITE_STATIC);
+	return each_row(s, st, fn, ctx, found, msg);
 }
 
 ent_err

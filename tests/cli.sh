@@ -67,7 +67,7 @@ e check-invalid 2 "not a valid IPv4" "$E" --home "$H" check 256.1.1.1
 t list-url 0 "$E" --home "$H" list --type url --json
 e add-invalid 2 "nothing was added" "$E" --home "$H" add good.example.com 10.1.2.3/8
 e add-invalid-names-network 2 "the network is 10.0.0.0/8" "$E" --home "$H" add 10.1.2.3/8
-t add 0 "$E" --home "$H" add 10.0.0.0/8 bücher.de --source analyst --tlp green --tag apt28 --confidence 80
+t add 0 "$E" --home "$H" add 10.0.0.0/8 bücher.de --source analyst --tlp green --tag apt28 --confidence 80 --allow-warninglisted
 t check-net 0 "$E" --home "$H" check 10.20.30.40 WWW.BÜCHER.DE
 t list-added 0 "$E" --home "$H" list --type ipv4-net --json
 t revoke 0 "$E" --home "$H" revoke 10.0.0.0/8

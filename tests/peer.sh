@@ -40,7 +40,8 @@ VA=$("$E" --home "$A" id) VB=$("$E" --home "$B" id) VC=$("$E" --home "$C" id)
 "$E" --home "$A" add secret.example.com --tlp red >/dev/null
 "$E" --home "$A" add gone.example.com --tlp clear >/dev/null
 "$E" --home "$A" revoke gone.example.com >/dev/null
-# B: seven of GRIZZLY's, the two A must never share, and its own.
+# B: seven of GRIZZLY's, the two A must never share, and its own; 8.8.4.4
+# is on the public-dns-v4 warninglist: on hold, so never sent.
 "$E" --home "$B" add --tlp green 167.114.35.70 185.12.46.178 46.102.152.132 \
     ritsoperrol.ru www.cderlearn.com 8f154d23ac2071d7f179959aaba37ad5 \
     efax.pfdregistry.net/eFax/37486.ZIP secret.example.com gone.example.com \
@@ -94,7 +95,7 @@ print(o["peer"], o["mode"], o["sent"], o["peer_set"])
 for m in sorted((m["type"], m["value"]) for m in o["matches"]): print(*m)
 PY
 cat >"$T/m1.want" <<'W'
-cert.example intersect 892 11
+cert.example intersect 892 10
 domain ritsoperrol.ru
 domain www.cderlearn.com
 ipv4 167.114.35.70
@@ -110,7 +111,7 @@ ok "$("$E" --home "$A" matches --peer cert.example | grep -c . | grep -qx 7; ech
 "$E" --home "$B" match ministry.example --json >"$T/m3" 2>&1; rc=$?
 ok "$([ $rc = 0 ] && grep -q '"peer_set":892' "$T/m3" && ! grep -q 'secret\|gone' "$T/m3" && python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); sys.exit(len(o["matches"])!=7)' "$T/m3"; echo $?)" "from B: A offers its 892 (not the red, not the revoked); 7 match; never secret or gone"
 "$E" --home "$A" match cert.example --mutual >"$T/m4" 2>&1; rc=$?
-ok "$([ $rc = 0 ] && grep -q 'ran its query back' "$T/m4" && has "$T/b.log" "role=initiator outcome=completed mode=intersect ours=11 theirs=892 matches=7"; echo $?)" "--mutual: B queries A back in the same session"
+ok "$([ $rc = 0 ] && grep -q 'ran its query back' "$T/m4" && has "$T/b.log" "role=initiator outcome=completed mode=intersect ours=10 theirs=892 matches=7"; echo $?)" "--mutual: B queries A back in the same session"
 
 # --- who may connect ----------------------------------------------------
 "$E" --home "$C" match cert.example >"$T/o" 2>"$T/e"; rc=$?

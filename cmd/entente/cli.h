@@ -14,6 +14,7 @@
 #include "entente/node.h"
 #include "entente/peer.h"
 #include "entente/store.h"
+#include "entente/warninglist.h"
 
 /* Exit codes: 0 done (or: yes), 1 a negative answer (not held, refused),
  * 2 an error, including a usage error. */
@@ -105,5 +106,7 @@ int cmd_matches(cli *, int, char **);
 int cmd_withdraw(cli *, int, char **);
 int cmd_log(cli *, int, char **);
 int cmd_scan(cli *, int, char **);
+int cmd_export(cli *, int, char **);
+int cmd_warninglist(cli *, int, char **);
 
 #endif

@@ -43,6 +43,7 @@ cmd_add(cli *c, int argc, char **argv)
 	const command *self = cli_command("add");
 	ent_type type = ENT_TYPE_AUTO;
 	ent_indicator *inds = NULL;
+	ent_warninglists *wl = NULL;
 	cli_prov prov;
 	ent_msg msg;
 	int o, err, n, ret = EXIT_ERR;
@@ -69,17 +70,26 @@ cmd_add(cli *c, int argc, char **argv)
 	}
 	if (cli_open(c) != EXIT_OK)
 		goto out;
-	if (ent_store_begin(c->store, &msg) != ENT_OK)
+	if (ent_warninglists_load(c->store, &wl, &msg) != ENT_OK ||
+	    ent_store_begin(c->store, &msg) != ENT_OK)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		int added;
+		prov.meta.warninglist = ent_warninglists_hit(wl, &inds[i]);
 		if (ent_store_put(c->store, &inds[i], &prov.meta, &added,
 		    &msg) != ENT_OK) {
 			ent_store_rollback(c->store);
 			goto fail;
 		}
-		printf("%s %s %s\n", added ? "added" : "updated",
+		printf("%s %s %s", added ? "added" : "updated",
 		    ent_type_name(inds[i].type), inds[i].value);
+		if (prov.meta.warninglist != NULL)
+			printf(" (on the warninglist %s: %s)",
+			    prov.meta.warninglist,
+			    prov.meta.allow_warninglisted ? "allowed, active" :
+			    "on hold, not active; --allow-warninglisted makes "
+			    "it active");
+		printf("\n");
 	}
 	if (ent_store_commit(c->store, &msg) != ENT_OK)
 		goto fail;
@@ -88,6 +98,7 @@ cmd_add(cli *c, int argc, char **argv)
 fail:
 	cli_warn("%s", msg.text);
 out:
+	ent_warninglists_free(wl);
 	free(inds);
 	return ret;
 }

@@ -13,6 +13,26 @@ typedef struct found {
 	const char *value;
 } found;
 
+/* The indicator stored but not active: why. */
+static int
+on_inactive(const ent_record *r, void *ctx)
+{
+	found *f = ctx;
+
+	if (f->json) {
+		json_array_append_new(f->matches, record_json(r));
+		return 0;
+	}
+	if (r->held)
+		printf("%s: not active: on the warninglist %s (held; 'entente "
+		    "add --allow-warninglisted' makes it active)\n", f->value,
+		    r->warninglist);
+	else
+		printf("%s: not active: %s\n", f->value, r->revoked ?
+		    "revoked" : "expired");
+	return 0;
+}
+
 static int
 on_match(const ent_record *r, void *ctx)
 {
@@ -22,9 +42,29 @@ on_match(const ent_record *r, void *ctx)
 		json_array_append_new(f->matches, record_json(r));
 		return 0;
 	}
-	printf("%s: held as %s %s (tlp %s; sources %s)\n", f->value,
-	    ent_type_name(r->type), r->value, ent_tlp_name(r->tlp), r->sources);
+	printf("%s: held as %s %s (tlp %s; sources %s)%s%s\n", f->value,
+	    ent_type_name(r->type), r->value, ent_tlp_name(r->tlp), r->sources,
+	    r->warninglist ? "; allowed though on the warninglist " : "",
+	    r->warninglist ? r->warninglist : "");
 	return 0;
+}
+
+/* Says why a value held but not active is not: revoked, expired, or on a
+ * warninglist; or that it is not held at all. */
+static int
+lookup(cli *c, const ent_indicator *ind, found *f)
+{
+	ent_msg msg;
+	int stored;
+
+	if (ent_store_lookup(c->store, ind, on_inactive, f, &stored, &msg) !=
+	    ENT_OK) {
+		cli_warn("%s", msg.text);
+		return EXIT_ERR;
+	}
+	if (!stored && !f->json)
+		printf("%s: not held\n", f->value);
+	return EXIT_OK;
 }
 
 int
@@ -77,10 +117,19 @@ cmd_check(cli *c, int argc, char **argv)
 			    argv[i], "value", ind.value, "type",
 			    ent_type_name(ind.type), "held", held,
 			    "matches", f.matches);
+			json_decref(f.matches);
+			f.matches = json_array();
+			json_object_set(obj, "inactive", f.matches);
+			if (!held && lookup(c, &ind, &f) != EXIT_OK) {
+				json_decref(obj);
+				json_decref(f.matches);
+				return EXIT_ERR;
+			}
 			json_print(obj);
 			json_decref(obj);
-		} else if (!held) {
-			printf("%s: not held\n", argv[i]);
+		} else if (!held && lookup(c, &ind, &f) != EXIT_OK) {
+			json_decref(f.matches);
+			return EXIT_ERR;
 		}
 		json_decref(f.matches);
 		if (!held && ret == EXIT_OK)

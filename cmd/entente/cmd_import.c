@@ -262,11 +262,13 @@ cmd_import(cli *c, int argc, char **argv)
 		io.format = in.format[i];
 		io.meta = prov.meta;
 		io.tlp_given = prov.tlp_given;
+		io.source_given = prov.meta.source != NULL;
 		if (io.meta.source == NULL)
 			io.meta.source = source_of(path);
 		io.progress = tty ? progress : NULL;
 		io.progress_ctx = (void *)path;
-		e = ent_import_stream(c->store, f, path, &io, &reports[i], &msg);
+		e = ent_import_stream(c->store, f, f == stdin ? "stdin" : path,
+		    &io, &reports[i], &msg);
 		if (f != stdin)
 			fclose(f);
 		if (tty && reports[i].added + reports[i].updated >= 65536)

@@ -43,6 +43,9 @@ record_json(const ent_record *r)
 	json_object_set_new(o, "valid_until", r->valid_until ?
 	    json_string(cli_time(r->valid_until, t3)) : json_null());
 	json_object_set_new(o, "revoked", json_boolean(r->revoked));
+	json_object_set_new(o, "warninglist", r->warninglist ?
+	    json_string(r->warninglist) : json_null());
+	json_object_set_new(o, "on_hold", json_boolean(r->held));
 	return o;
 }
 
@@ -73,9 +76,11 @@ print_text(const ent_record *r, void *ctx)
 	char t[21];
 
 	(void)ctx;
-	printf("%-8s %-40s %-6s %s%s%s %s\n", ent_type_name(r->type), r->value,
-	    ent_tlp_name(r->tlp), r->sources, r->tags[0] ? " tags=" : "",
-	    r->tags, r->revoked ? "revoked" : cli_time(r->last_seen, t));
+	printf("%-8s %-40s %-6s %s%s%s%s%s %s\n", ent_type_name(r->type),
+	    r->value, ent_tlp_name(r->tlp), r->sources, r->tags[0] ? " tags=" :
+	    "", r->tags, r->warninglist ? " warninglist=" : "",
+	    r->warninglist ? r->warninglist : "", r->revoked ? "revoked" :
+	    r->held ? "on-hold" : cli_time(r->last_seen, t));
 	return 0;
 }
 

@@ -42,6 +42,7 @@ typedef struct ent_import_opts {
 	                           number; NULL: the first column of values */
 	ent_meta meta;          /* provenance for every value */
 	int tlp_given;          /* meta.tlp overrides the input's TLP */
+	int source_given;       /* meta.source overrides the input's sources */
 	const ent_warninglists *wl;  /* flag hits of these; NULL: none */
 	int misp_links;         /* MISP: import "link" attributes as URLs */
 	/* Called every 65,536 values with the count so far; may be NULL. */

@@ -89,6 +89,12 @@ ent_err ent_store_each(ent_store *store, ent_type type, int include_inactive,
     ent_record_fn fn, void *ctx, ent_msg *msg)
 	__attribute__((warn_unused_result));
 
+/* Calls fn for the indicator itself if stored, active or not (revoked,
+ * expired, held); *found is 1 if it was. */
+ent_err ent_store_lookup(ent_store *store, const ent_indicator *ind,
+    ent_record_fn fn, void *ctx, int *found, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
 /* Records that the guard saw the indicator count times, between first and
  * last (Unix times): counts add up, the window widens. */
 ent_err ent_store_sighting(ent_store *store, ent_type type,
