@@ -78,6 +78,12 @@ fill(input *in, size_t want)
 long
 input_peek(input *in, size_t n, const char **p)
 {
+	if (n == 0) {	/* what is buffered, reading only when nothing is */
+		if (in->pos == in->end && fill(in, 1) != 0)
+			return -1;
+		*p = in->buf + in->pos;
+		return (long)(in->end - in->pos);
+	}
 	if (n > in->cap) {
 		char *b = realloc(in->buf, n);
 		if (b == NULL) {

@@ -20,7 +20,8 @@ void input_close(input *in);
 
 /* Makes up to n bytes available without consuming them (growing the
  * buffer to n: the caller bounds n); *p points at them and the count is
- * returned (less at end of file). -1 on read error or out of memory. */
+ * returned (less at end of file). -1 on read error or out of memory.
+ * n == 0: whatever is buffered (at least a byte unless at the end). */
 long input_peek(input *in, size_t n, const char **p);
 
 /* Consumes n bytes of those input_peek made available. */

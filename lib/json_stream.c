@@ -34,12 +34,13 @@ syntax(input *in, ent_msg *msg, const char *what)
 static ent_err
 value(input *in, json_t **out, ent_msg *msg)
 {
-	size_t want = 65536;
+	const char *p;
+	/* first what is buffered; more only when the value runs past it */
+	long n = input_peek(in, 0, &p);
+	size_t want = (size_t)(n > 0 ? n : 0);
 
 	*out = NULL;
 	for (;;) {
-		const char *p;
-		long n = input_peek(in, want, &p);
 		json_error_t e;
 		json_t *v;
 		int more;
@@ -48,7 +49,7 @@ value(input *in, json_t **out, ent_msg *msg)
 			return ent_fail(msg, ENT_EIO, "read error");
 		v = json_loadb(p, (size_t)n, JSON_DISABLE_EOF_CHECK |
 		    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
-		/* ran into the end of what was read, and there is more */
+		/* ran into the end of what was read, and there may be more */
 		more = (size_t)n == want && e.position >= n &&
 		    (v == NULL || !(json_is_object(v) || json_is_array(v)));
 		if (more) {
@@ -58,7 +59,10 @@ value(input *in, json_t **out, ent_msg *msg)
 				    "JSON value longer than %u bytes",
 				    (unsigned long long)input_lineno(in),
 				    ENT_JSON_VALUE_MAX);
-			want *= 2;
+			want = want < 32768 ? 65536 : want * 2;
+			n = input_peek(in, want, &p);
+			if (n >= 0 && (size_t)n < want)
+				want = SIZE_MAX;	/* the end: no more */
 			continue;
 		}
 		if (v == NULL)
