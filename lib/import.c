@@ -155,18 +155,28 @@ ent_err
 sink_put(sink *k, const char *s, size_t n, uint64_t line, ent_type type,
     const ent_meta *meta, ent_msg *msg)
 {
-	batch *b = &k->b[k->cur];
 	ent_indicator ind;
 	ent_msg why;
-	pending *p;
-	size_t need;
-	int own = meta != &k->opts->meta;   /* provenance of its own */
-	ent_import_report *r = k->report;
 
 	if (ent_indicator_parse(&ind, s, n, type, &why) != ENT_OK) {
 		sink_skip(k, line, why.text);
 		return ENT_OK;
 	}
+	return sink_put_indicator(k, &ind, line, meta, msg);
+}
+
+ent_err
+sink_put_indicator(sink *k, const ent_indicator *in, uint64_t line,
+    const ent_meta *meta, ent_msg *msg)
+{
+	batch *b = &k->b[k->cur];
+	const ent_indicator ind = *in;
+	pending *p;
+	size_t need;
+	int own = meta != &k->opts->meta;   /* provenance of its own */
+	ent_import_report *r = k->report;
+
+	(void)line;
 	need = ind.len;
 	if (own) {
 		need += (meta->source ? strlen(meta->source) : 0) + 1;

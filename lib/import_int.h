@@ -72,6 +72,10 @@ typedef struct sink {
 ent_err sink_put(sink *k, const char *s, size_t n, uint64_t line,
     ent_type type, const ent_meta *meta, ent_msg *msg);
 
+/* The same for a value already canonical. */
+ent_err sink_put_indicator(sink *k, const ent_indicator *ind, uint64_t line,
+    const ent_meta *meta, ent_msg *msg);
+
 /* Counts a value skipped at line, keeping the first reasons. */
 void sink_skip(sink *k, uint64_t line, const char *why);
 

@@ -43,22 +43,15 @@ static const struct {
 	{ "malware-sample", NONE, ENT_TYPE_MD5 },
 };
 
-static const char *
-str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* Reads the Tag array: the strictest TLP into *tlp (-1 when none), the
  * other tags into tags[*ntags...]. */
 static void
-read_tags(json_t *owner, int *tlp, const char **tags, size_t *ntags)
+read_tags(const jv *owner, int *tlp, const char **tags, size_t *ntags)
 {
-	json_t *t;
-	size_t i;
+	const jv *t;
 
-	json_array_foreach(json_object_get(owner, "Tag"), i, t) {
-		const char *name = str(t, "name");
+	jv_each(jv_get(owner, "Tag"), t) {
+		const char *name = jv_gets(t, "name");
 		ent_tlp level;
 		if (name == NULL)
 			continue;
@@ -104,9 +97,9 @@ put_part(event *e, const char *v, size_t n, ent_type want,
 }
 
 static ent_err
-attribute(event *e, json_t *a, ent_msg *msg)
+attribute(event *e, const jv *a, ent_msg *msg)
 {
-	const char *type = str(a, "type"), *value = str(a, "value");
+	const char *type = jv_gets(a, "type"), *value = jv_gets(a, "value");
 	const char *bar, *tags[ENT_TAGS_MAX];
 	ent_meta meta = e->meta;
 	int tlp = -1, composite;
@@ -129,11 +122,11 @@ attribute(event *e, json_t *a, ent_msg *msg)
 		sink_skip(e->k, e->line, why);
 		return ENT_OK;
 	}
-	if (json_is_true(json_object_get(a, "deleted"))) {
+	if (jv_is(jv_get(a, "deleted"), JV_TRUE)) {
 		sink_skip(e->k, e->line, "a deleted attribute");
 		return ENT_OK;
 	}
-	if (json_is_false(json_object_get(a, "to_ids")) &&
+	if (jv_is(jv_get(a, "to_ids"), JV_FALSE) &&
 	    strcmp(type, "link") != 0) {
 		snprintf(why, sizeof why, "%.40s %.60s: to_ids is false (context, "
 		    "not for detection)", type, value);
@@ -146,7 +139,7 @@ attribute(event *e, json_t *a, ent_msg *msg)
 	meta.ntags = ntags;
 	if (tlp >= 0 && !e->k->opts->tlp_given)
 		meta.tlp = (ent_tlp)tlp;
-	vlen = json_string_length(json_object_get(a, "value"));
+	vlen = jv_get(a, "value")->len;
 	/* composite: "a|b" (malware-sample too: "filename|md5") */
 	composite = strchr(type, '|') != NULL || types[i].first == NONE;
 	bar = composite ? memchr(value, '|', vlen) : NULL;
@@ -169,23 +162,31 @@ attribute(event *e, json_t *a, ent_msg *msg)
 }
 
 static ent_err
-one_event(json_t *o, uint64_t line, void *ctx, ent_msg *msg)
+one_event(const jv *o, uint64_t line, void *ctx, ent_msg *msg)
 {
 	sink *k = ctx;
-	json_t *ev = json_object_get(o, "Event"), *a, *obj;
+	const jv *ev = jv_get(o, "Event"), *a, *obj;
 	const char *org;
 	event *e;
-	size_t i, j;
+	size_t i;
 	ent_err ret = ENT_OK;
 
 	if (ev == NULL)
 		ev = o;	/* the event itself */
-	if (!json_is_object(ev) || (json_object_get(ev, "Attribute") == NULL &&
-	    json_object_get(ev, "Object") == NULL && str(ev, "info") == NULL)) {
+	if (!jv_is(ev, JV_OBJECT) || (jv_get(ev, "Attribute") == NULL &&
+	    jv_get(ev, "Object") == NULL && jv_gets(ev, "info") == NULL)) {
 		sink_skip(k, line, "not a MISP event (no Event, Attribute or "
 		    "Object)");
 		return ENT_OK;
 	}
+	/* wrong types are errors, not events read as empty */
+	if ((jv_get(ev, "Attribute") != NULL &&
+	    !jv_is(jv_get(ev, "Attribute"), JV_ARRAY)) ||
+	    (jv_get(ev, "Object") != NULL &&
+	    !jv_is(jv_get(ev, "Object"), JV_ARRAY)))
+		return ent_fail(msg, ENT_EINVAL, "line %llu: the event's "
+		    "Attribute or Object is not an array",
+		    (unsigned long long)line);
 	if ((e = calloc(1, sizeof *e)) == NULL)
 		return ent_fail(msg, ENT_ENOMEM, "out of memory");
 	e->k = k;
@@ -197,15 +198,15 @@ one_event(json_t *o, uint64_t line, void *ctx, ent_msg *msg)
 	read_tags(ev, &e->tlp, e->tags, &e->ntags);
 	if (e->tlp >= 0 && !k->opts->tlp_given)
 		e->meta.tlp = (ent_tlp)e->tlp;
-	org = str(json_object_get(ev, "Orgc"), "name");
+	org = jv_gets(jv_get(ev, "Orgc"), "name");
 	if (org != NULL && *org && strlen(org) <= ENT_NAME_MAX &&
 	    strchr(org, ',') == NULL && !k->opts->source_given)
 		e->meta.source = org;
-	json_array_foreach(json_object_get(ev, "Attribute"), i, a)
+	jv_each(jv_get(ev, "Attribute"), a)
 		if ((ret = attribute(e, a, msg)) != ENT_OK)
 			goto out;
-	json_array_foreach(json_object_get(ev, "Object"), i, obj)
-		json_array_foreach(json_object_get(obj, "Attribute"), j, a)
+	jv_each(jv_get(ev, "Object"), obj)
+		jv_each(jv_get(obj, "Attribute"), a)
 			if ((ret = attribute(e, a, msg)) != ENT_OK)
 				goto out;
 out:

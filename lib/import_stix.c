@@ -22,6 +22,8 @@
 
 typedef struct stix_ctx {
 	sink *k;
+	stix_terms terms;                       /* of the current pattern */
+	ent_indicator inds[STIX_TERMS_MAX];     /* their canonical values */
 	struct {
 		char *id;
 		ent_tlp tlp;
@@ -29,32 +31,26 @@ typedef struct stix_ctx {
 	size_t nmarkings;
 } stix_ctx;
 
-static const char *
-str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* A TLP marking definition: TLP 1.0 ("definition_type": "tlp") or with
  * the TLP 2.0 extension ("tlp_2_0" in a property extension). */
 static void
-remember_marking(stix_ctx *c, json_t *o)
+remember_marking(stix_ctx *c, const jv *o)
 {
-	const char *id = str(o, "id"), *level = NULL, *ekey;
-	json_t *ext, *e;
+	const char *id = jv_gets(o, "id"), *level = NULL;
+	const jv *ext, *e;
 	ent_tlp t;
 
 	if (id == NULL || c->nmarkings == MARKINGS_MAX)
 		return;
-	if ((level = str(o, "definition_type")) != NULL &&
+	if ((level = jv_gets(o, "definition_type")) != NULL &&
 	    strcmp(level, "tlp") == 0)
-		level = str(json_object_get(o, "definition"), "tlp");
+		level = jv_gets(jv_get(o, "definition"), "tlp");
 	else
 		level = NULL;
-	ext = json_object_get(o, "extensions");
-	json_object_foreach(ext, ekey, e)
-		if (str(e, "tlp_2_0") != NULL)
-			level = str(e, "tlp_2_0");
+	ext = jv_get(o, "extensions");
+	jv_each(ext, e)
+		if (jv_gets(e, "tlp_2_0") != NULL)
+			level = jv_gets(e, "tlp_2_0");
 	if (level == NULL || ent_tlp_parse(level, &t, NULL) != ENT_OK)
 		return;
 	if ((c->markings[c->nmarkings].id = strdup(id)) == NULL)
@@ -64,13 +60,13 @@ remember_marking(stix_ctx *c, json_t *o)
 
 /* Fills meta from the object's common properties. */
 static void
-provenance(stix_ctx *c, json_t *o, ent_meta *meta, const char **tags)
+provenance(stix_ctx *c, const jv *o, ent_meta *meta, const char **tags)
 {
 	const ent_import_opts *opts = c->k->opts;
-	json_t *refs = json_object_get(o, "object_marking_refs"), *v;
-	const char *by = str(o, "created_by_ref"), *vu = str(o, "valid_until");
+	const jv *refs = jv_get(o, "object_marking_refs"), *v;
+	const char *by = jv_gets(o, "created_by_ref"), *vu = jv_gets(o, "valid_until");
 	int tlp = -1;
-	size_t i;
+	long long conf;
 
 	*meta = opts->meta;
 	meta->tags = tags;
@@ -78,8 +74,8 @@ provenance(stix_ctx *c, json_t *o, ent_meta *meta, const char **tags)
 	if (by != NULL && strlen(by) <= ENT_NAME_MAX && !opts->source_given &&
 	    strchr(by, ',') == NULL)
 		meta->source = by;
-	json_array_foreach(refs, i, v) {
-		const char *id = json_string_value(v);
+	jv_each(refs, v) {
+		const char *id = jv_str(v);
 		int t;
 		if (id == NULL)
 			continue;
@@ -92,20 +88,18 @@ provenance(stix_ctx *c, json_t *o, ent_meta *meta, const char **tags)
 	}
 	if (tlp >= 0 && !opts->tlp_given)
 		meta->tlp = (ent_tlp)tlp;
-	v = json_object_get(o, "confidence");
-	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    json_integer_value(v) <= 100)
-		meta->confidence = (int)json_integer_value(v);
+	if (jv_int(jv_get(o, "confidence"), 0, 100, &conf))
+		meta->confidence = (int)conf;
 	if (vu != NULL) {
 		int64_t t;
 		if (stix_time_parse(vu, &t) == 0 && t > 0)
 			meta->valid_until = t;
 	}
-	meta->revoked = json_is_true(json_object_get(o, "revoked"));
+	meta->revoked = jv_is(jv_get(o, "revoked"), JV_TRUE);
 	for (size_t n = 0; n < opts->meta.ntags && n < ENT_TAGS_MAX; n++)
 		tags[meta->ntags++] = opts->meta.tags[n];
-	json_array_foreach(json_object_get(o, "labels"), i, v) {
-		const char *l = json_string_value(v);
+	jv_each(jv_get(o, "labels"), v) {
+		const char *l = jv_str(v);
 		if (meta->ntags == ENT_TAGS_MAX)
 			break;
 		if (l != NULL && *l && strlen(l) <= ENT_NAME_MAX &&
@@ -125,11 +119,11 @@ skip_object(sink *k, uint64_t line, const char *id, const char *why)
 }
 
 static ent_err
-indicator(stix_ctx *c, json_t *o, uint64_t line, ent_msg *msg)
+indicator(stix_ctx *c, const jv *o, uint64_t line, ent_msg *msg)
 {
-	const char *id = str(o, "id"), *pattern = str(o, "pattern");
-	const char *ptype = str(o, "pattern_type"), *tags[ENT_TAGS_MAX];
-	stix_terms *terms;
+	const char *id = jv_gets(o, "id"), *pattern = jv_gets(o, "pattern");
+	const char *ptype = jv_gets(o, "pattern_type"), *tags[ENT_TAGS_MAX];
+	stix_terms *terms = &c->terms;
 	ent_meta meta;
 	char why[ENT_MSG_MAX];
 	ent_err ret = ENT_OK;
@@ -142,37 +136,26 @@ indicator(stix_ctx *c, json_t *o, uint64_t line, ent_msg *msg)
 	if (pattern == NULL)
 		return skip_object(c->k, line, id, "an indicator without a "
 		    "pattern");
-	terms = malloc(sizeof *terms);
-	if (terms == NULL)
-		return ent_fail(msg, ENT_ENOMEM, "out of memory");
-	if (stix_pattern_parse(pattern, json_string_length(
-	    json_object_get(o, "pattern")), terms, why) != 0) {
-		skip_object(c->k, line, id, why);
-		goto out;
-	}
+	if (stix_pattern_parse(pattern, jv_get(o, "pattern")->len, terms,
+	    why) != 0)
+		return skip_object(c->k, line, id, why);
 	/* all or nothing: every value must be an indicator */
 	for (size_t i = 0; i < terms->n; i++) {
-		ent_indicator ind;
 		ent_msg m;
-		if (ent_indicator_parse(&ind, terms->t[i].value,
-		    terms->t[i].len, terms->t[i].type, &m) != ENT_OK) {
-			skip_object(c->k, line, id, m.text);
-			goto out;
-		}
+		if (ent_indicator_parse(&c->inds[i], terms->t[i].value,
+		    terms->t[i].len, terms->t[i].type, &m) != ENT_OK)
+			return skip_object(c->k, line, id, m.text);
 	}
 	provenance(c, o, &meta, tags);
 	for (size_t i = 0; i < terms->n && ret == ENT_OK; i++)
-		ret = sink_put(c->k, terms->t[i].value, terms->t[i].len, line,
-		    terms->t[i].type, &meta, msg);
-out:
-	free(terms);
+		ret = sink_put_indicator(c->k, &c->inds[i], line, &meta, msg);
 	return ret;
 }
 
 /* A cyber observable: the value of an address, domain, URL or e-mail
  * address, or a file's hashes. */
 static ent_err
-observable(stix_ctx *c, json_t *o, json_t *parent, uint64_t line,
+observable(stix_ctx *c, const jv *o, const jv *parent, uint64_t line,
     ent_msg *msg)
 {
 	static const struct {
@@ -191,31 +174,30 @@ observable(stix_ctx *c, json_t *o, json_t *parent, uint64_t line,
 		{ "SHA1", ENT_TYPE_SHA1 }, { "SHA-256", ENT_TYPE_SHA256 },
 		{ "SHA256", ENT_TYPE_SHA256 },
 	};
-	const char *type = str(o, "type"), *tags[ENT_TAGS_MAX];
+	const char *type = jv_gets(o, "type"), *tags[ENT_TAGS_MAX];
 	ent_meta meta;
-	json_t *v;
+	const jv *v;
 
 	provenance(c, parent ? parent : o, &meta, tags);
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		if (strcmp(type, values[i].object) != 0)
 			continue;
-		v = json_object_get(o, "value");
-		if (!json_is_string(v))
-			return skip_object(c->k, line, str(o, "id"), "no "
+		v = jv_get(o, "value");
+		if (!jv_is(v, JV_STRING))
+			return skip_object(c->k, line, jv_gets(o, "id"), "no "
 			    "string value");
-		return sink_put(c->k, json_string_value(v),
-		    json_string_length(v), line, values[i].type, &meta, msg);
+		return sink_put(c->k, v->s, v->len, line, values[i].type,
+		    &meta, msg);
 	}
 	if (strcmp(type, "file") == 0) {
-		json_t *h = json_object_get(o, "hashes");
+		const jv *h = jv_get(o, "hashes");
 		for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
 			ent_err ret;
-			v = json_object_get(h, hashes[i].name);
-			if (!json_is_string(v))
+			v = jv_get(h, hashes[i].name);
+			if (!jv_is(v, JV_STRING))
 				continue;
-			ret = sink_put(c->k, json_string_value(v),
-			    json_string_length(v), line, hashes[i].type, &meta,
-			    msg);
+			ret = sink_put(c->k, v->s, v->len, line, hashes[i].type,
+			    &meta, msg);
 			if (ret != ENT_OK)
 				return ret;
 		}
@@ -224,15 +206,15 @@ observable(stix_ctx *c, json_t *o, json_t *parent, uint64_t line,
 }
 
 static ent_err
-object(json_t *o, uint64_t line, void *ctx, ent_msg *msg)
+object(const jv *o, uint64_t line, void *ctx, ent_msg *msg)
 {
 	stix_ctx *c = ctx;
-	const char *type = str(o, "type");
+	const char *type = jv_gets(o, "type");
 
-	if (!json_is_object(o))
+	if (!jv_is(o, JV_OBJECT))
 		return skip_object(c->k, line, NULL, "not a JSON object");
 	if (type == NULL)
-		return skip_object(c->k, line, str(o, "id"), "an object "
+		return skip_object(c->k, line, jv_gets(o, "id"), "an object "
 		    "without a type");
 	if (strcmp(type, "indicator") == 0)
 		return indicator(c, o, line, msg);
@@ -241,11 +223,10 @@ object(json_t *o, uint64_t line, void *ctx, ent_msg *msg)
 		return ENT_OK;
 	}
 	if (strcmp(type, "observed-data") == 0) {
-		const char *key;
-		json_t *sco;
-		json_object_foreach(json_object_get(o, "objects"), key, sco) {
+		const jv *sco;
+		jv_each(jv_get(o, "objects"), sco) {
 			ent_err ret;
-			if (!json_is_object(sco) || str(sco, "type") == NULL)
+			if (!jv_is(sco, JV_OBJECT) || jv_gets(sco, "type") == NULL)
 				continue;
 			if ((ret = observable(c, sco, o, line, msg)) != ENT_OK)
 				return ret;
@@ -254,7 +235,7 @@ object(json_t *o, uint64_t line, void *ctx, ent_msg *msg)
 	}
 	if (strcmp(type, "bundle") == 0) {
 		/* one without objects, or whose objects are not an array */
-		if (json_object_get(o, "objects") == NULL)
+		if (jv_get(o, "objects") == NULL)
 			return ENT_OK;
 		return ent_fail(msg, ENT_EINVAL, "line %llu: the bundle's "
 		    "\"objects\" is not an array", (unsigned long long)line);

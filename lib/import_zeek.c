@@ -41,7 +41,9 @@ read_zeek(sink *k, input *in, ent_msg *msg)
 	csv_field f[64];
 	const char *line;
 	size_t len, ind = SIZE_MAX, typ = SIZE_MAX, src = SIZE_MAX;
-	char source[ENT_NAME_MAX + 1];
+	size_t desc = SIZE_MAX;
+	char source[ENT_NAME_MAX + 1], tag[ENT_NAME_MAX + 1];
+	const char *tags[ENT_TAGS_MAX];
 	ent_meta meta;
 	char sep = '\t', why[160];
 	int rc;
@@ -70,6 +72,8 @@ read_zeek(sink *k, input *in, ent_msg *msg)
 				if (f[i].n == 11 &&
 				    !memcmp(f[i].s, "meta.source", 11))
 					src = i - 1;
+				if (f[i].n == 9 && !memcmp(f[i].s, "meta.desc", 9))
+					desc = i - 1;
 			}
 			continue;
 		}
@@ -111,10 +115,23 @@ read_zeek(sink *k, input *in, ent_msg *msg)
 			source[f[src].n] = '\0';
 			meta.source = source;
 		}
+		/* meta.desc is a tag when it can be one */
+		if (desc < nf && f[desc].n > 0 && f[desc].n <= ENT_NAME_MAX &&
+		    !(f[desc].n == 1 && f[desc].s[0] == '-') &&
+		    memchr(f[desc].s, ',', f[desc].n) == NULL &&
+		    meta.ntags < ENT_TAGS_MAX) {
+			memcpy(tag, f[desc].s, f[desc].n);
+			tag[f[desc].n] = '\0';
+			for (size_t j = 0; j < meta.ntags; j++)
+				tags[j] = meta.tags[j];
+			tags[meta.ntags++] = tag;
+			meta.tags = tags;
+		}
 		/* the file's type holds the value to it, unless --type */
 		ret = sink_put(k, f[ind].s, f[ind].n, no,
 		    k->opts->type != ENT_TYPE_AUTO ? k->opts->type : t,
-		    meta.source == source ? &meta : &k->opts->meta, msg);
+		    meta.source == source || meta.tags == tags ? &meta :
+		    &k->opts->meta, msg);
 		if (ret != ENT_OK)
 			return ret;
 	}

@@ -29,10 +29,25 @@ syntax(input *in, ent_msg *msg, const char *what)
 	    (unsigned long long)input_lineno(in), what);
 }
 
-/* Parses the one JSON value that starts here, reading more of the input
- * until it is whole. */
+/* Line and column of byte `pos` of the n bytes at p, from line `line`. */
+static void
+where(const char *p, size_t pos, uint64_t line, uint64_t *l, size_t *col)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < pos; i++)
+		if (p[i] == '\n') {
+			line++;
+			start = i + 1;
+		}
+	*l = line;
+	*col = pos - start + 1;
+}
+
+/* Parses the one JSON value that starts here into arena a, reading more of
+ * the input until it is whole. */
 static ent_err
-value(input *in, json_t **out, ent_msg *msg)
+value(input *in, jv_arena *a, jv **out, ent_msg *msg)
 {
 	const char *p;
 	/* first what is buffered; more only when the value runs past it */
@@ -41,19 +56,15 @@ value(input *in, json_t **out, ent_msg *msg)
 
 	*out = NULL;
 	for (;;) {
-		json_error_t e;
-		json_t *v;
-		int more;
+		jv_error e;
+		size_t used;
+		jv *v;
 
 		if (n < 0)
 			return ent_fail(msg, ENT_EIO, "read error");
-		v = json_loadb(p, (size_t)n, JSON_DISABLE_EOF_CHECK |
-		    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
-		/* ran into the end of what was read, and there may be more */
-		more = (size_t)n == want && e.position >= n &&
-		    (v == NULL || !(json_is_object(v) || json_is_array(v)));
-		if (more) {
-			json_decref(v);
+		v = jv_parse(a, p, (size_t)n, &used, &e);
+		if (v == NULL && e.more && (size_t)n == want) {
+			/* ran into the end of what was read: read more */
 			if (want > ENT_JSON_VALUE_MAX)
 				return ent_fail(msg, ENT_ELIMIT, "line %llu: a "
 				    "JSON value longer than %u bytes",
@@ -65,11 +76,14 @@ value(input *in, json_t **out, ent_msg *msg)
 				want = SIZE_MAX;	/* the end: no more */
 			continue;
 		}
-		if (v == NULL)
-			return ent_fail(msg, ENT_EINVAL, "line %llu, column %d: "
-			    "%s", (unsigned long long)(input_lineno(in) +
-			    (uint64_t)e.line - 1), e.column, e.text);
-		input_skip(in, (size_t)e.position);
+		if (v == NULL) {
+			uint64_t l;
+			size_t col;
+			where(p, e.pos, input_lineno(in), &l, &col);
+			return ent_fail(msg, ENT_EINVAL, "line %llu, column %zu: "
+			    "%s", (unsigned long long)l, col, e.text);
+		}
+		input_skip(in, used);
 		*out = v;
 		return ENT_OK;
 	}
@@ -79,6 +93,8 @@ value(input *in, json_t **out, ent_msg *msg)
 static ent_err
 elements(input *in, json_object_fn fn, void *ctx, ent_msg *msg)
 {
+	jv_arena a = { NULL, 0, 0 };
+	ent_err ret = ENT_OK;
 	int c;
 
 	input_skip(in, 1);	/* '[' */
@@ -87,106 +103,101 @@ elements(input *in, json_object_fn fn, void *ctx, ent_msg *msg)
 		return ENT_OK;
 	}
 	for (;;) {
-		uint64_t line = input_lineno(in);
-		json_t *v;
-		ent_err ret;
+		uint64_t line;
+		jv *v;
 
-		if ((ret = value(in, &v, msg)) != ENT_OK)
-			return ret;
-		ret = fn(v, line, ctx, msg);
-		json_decref(v);
-		if (ret != ENT_OK)
-			return ret;
+		c = peek_byte(in);	/* to the value: its line */
+		line = input_lineno(in);
+		jv_reset(&a);
+		if ((ret = value(in, &a, &v, msg)) != ENT_OK)
+			break;
+		if ((ret = fn(v, line, ctx, msg)) != ENT_OK)
+			break;
 		c = peek_byte(in);
 		if (c == ']') {
 			input_skip(in, 1);
-			return ENT_OK;
+			break;
 		}
-		if (c != ',')
-			return syntax(in, msg, c < 0 ? "the input ends inside "
+		if (c != ',') {
+			ret = syntax(in, msg, c < 0 ? "the input ends inside "
 			    "an array" : "',' or ']' expected");
+			break;
+		}
 		input_skip(in, 1);
 	}
+	jv_free(&a);
+	return ret;
 }
 
-ent_err
-json_stream(input *in, const char *key, json_object_fn fn, void *ctx,
-    ent_msg *msg)
+static ent_err
+document(input *in, jv_arena *top, const char *key, json_object_fn fn,
+    void *ctx, ent_msg *msg)
 {
-	json_t *rest = NULL;
+	jv *rest;
 	uint64_t line;
-	ent_err ret = ENT_OK;
+	ent_err ret;
 	int c, streamed = 0;
 
 	c = peek_byte(in);
-	if (c == '[') {
-		ret = elements(in, fn, ctx, msg);
-		goto end;
-	}
+	if (c == '[')
+		return elements(in, fn, ctx, msg);
 	if (c != '{')
 		return syntax(in, msg, c < 0 ? "the input is empty" : "a JSON "
 		    "object or array expected");
 	line = input_lineno(in);
 	input_skip(in, 1);
-	rest = json_object();
-	if (rest == NULL)
+	if ((rest = jv_object(top)) == NULL)
 		return ent_fail(msg, ENT_ENOMEM, "out of memory");
 	if ((c = peek_byte(in)) == '}') {
 		input_skip(in, 1);
-		goto done;
+		return fn(rest, line, ctx, msg);
 	}
 	for (;;) {
-		json_t *k, *v;
-		const char *name;
+		jv *k, *v;
 
-		if ((ret = value(in, &k, msg)) != ENT_OK)
-			goto out;
-		if (!json_is_string(k)) {
-			json_decref(k);
-			ret = syntax(in, msg, "an object key expected");
-			goto out;
-		}
-		if (peek_byte(in) != ':') {
-			json_decref(k);
-			ret = syntax(in, msg, "':' expected");
-			goto out;
-		}
+		if (peek_byte(in) != '"')
+			return syntax(in, msg, "an object key expected");
+		if ((ret = value(in, top, &k, msg)) != ENT_OK)
+			return ret;
+		if (jv_get(rest, k->s) != NULL || (streamed && key != NULL &&
+		    strcmp(k->s, key) == 0))
+			return syntax(in, msg, "a duplicate key in an object");
+		if (peek_byte(in) != ':')
+			return syntax(in, msg, "':' expected");
 		input_skip(in, 1);
-		name = json_string_value(k);
-		if (key != NULL && strcmp(name, key) == 0 &&
+		if (key != NULL && strcmp(k->s, key) == 0 &&
 		    peek_byte(in) == '[') {
-			json_decref(k);
 			if ((ret = elements(in, fn, ctx, msg)) != ENT_OK)
-				goto out;
+				return ret;
 			streamed = 1;
 		} else {
-			if ((ret = value(in, &v, msg)) != ENT_OK) {
-				json_decref(k);
-				goto out;
-			}
-			json_object_set_new(rest, name, v);
-			json_decref(k);
+			if ((ret = value(in, top, &v, msg)) != ENT_OK)
+				return ret;
+			v->key = k->s;
+			v->keylen = k->len;
+			jv_append(rest, v);
 		}
 		c = peek_byte(in);
 		if (c == '}') {
 			input_skip(in, 1);
 			break;
 		}
-		if (c != ',') {
-			ret = syntax(in, msg, c < 0 ? "the input ends inside an "
+		if (c != ',')
+			return syntax(in, msg, c < 0 ? "the input ends inside an "
 			    "object" : "',' or '}' expected");
-			goto out;
-		}
 		input_skip(in, 1);
 	}
-done:
-	if (!streamed)
-		ret = fn(rest, line, ctx, msg);
-out:
-	json_decref(rest);
-	if (ret != ENT_OK)
-		return ret;
-end:
+	return streamed ? ENT_OK : fn(rest, line, ctx, msg);
+}
+
+ent_err
+json_stream(input *in, const char *key, json_object_fn fn, void *ctx,
+    ent_msg *msg)
+{
+	jv_arena top = { NULL, 0, 0 };
+	ent_err ret = document(in, &top, key, fn, ctx, msg);
+
+	jv_free(&top);
 	if (ret == ENT_OK && peek_byte(in) >= 0)
 		return syntax(in, msg, "more after the end of the JSON "
 		    "document");

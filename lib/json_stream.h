@@ -3,21 +3,21 @@
  * (internal), for the STIX and MISP readers.
  *
  * Only the outer levels are walked here; each object is parsed whole by
- * jansson (which bounds nesting and checks UTF-8) and must fit in
+ * jv.c (which bounds nesting and checks UTF-8) and must fit in
  * ENT_JSON_VALUE_MAX bytes, so memory stays bounded whatever the input.
  */
 #ifndef ENTENTE_JSON_STREAM_H
 #define ENTENTE_JSON_STREAM_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #include "entente/err.h"
 #include "input.h"
+#include "jv.h"
 
-/* Called with each object and the line it starts on; the object is freed
- * after the call. A non-OK return stops the walk with that error. */
-typedef ent_err (*json_object_fn)(json_t *obj, uint64_t line, void *ctx,
+/* Called with each object and the line it starts on; the object lives
+ * until the call returns. A non-OK return stops the walk with that error. */
+typedef ent_err (*json_object_fn)(const jv *obj, uint64_t line, void *ctx,
     ent_msg *msg);
 
 /*

@@ -127,7 +127,7 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
-	Q_INSERT, Q_UPDATE, Q_UPSERT, Q_TOTAL, Q_TAG, Q_SOURCE_ADD, Q_SOURCE_ID, Q_SOURCES, Q_REVOKE,
+	Q_INSERT, Q_UPDATE, Q_UPSERT, Q_TOTAL, Q_SOURCE_ADD, Q_SOURCE_ID, Q_SOURCES, Q_REVOKE,
 	Q_EACH, Q_COUNT, Q_GET, Q_LOOKUP, NQ
 };
 
@@ -146,24 +146,22 @@ enum {
 	"  THEN NULL ELSE max(valid_until, ?7) END, " \
 	"warninglist = coalesce(?8, warninglist), " \
 	"held = CASE WHEN ?8 IS NULL THEN held ELSE ?9 END, " \
-	"revoked = max(revoked, ?10) "
+	"revoked = max(revoked, ?10), " \
+	"tags = ent_tags_merge(tags, ?11) "
 
 static const char *const sql[NQ] = {
 	[Q_INSERT] = "INSERT OR IGNORE INTO indicator (type, value, sources, "
 	    "first_seen, last_seen, confidence, tlp, valid_until, "
-	    "warninglist, held, revoked) "
-	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    "warninglist, held, revoked, tags) "
+	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[Q_UPDATE] = "UPDATE indicator SET " MERGE
 	    "WHERE type = ?1 AND value = ?2",
 	[Q_UPSERT] = "INSERT INTO indicator (type, value, sources, "
 	    "first_seen, last_seen, confidence, tlp, valid_until, "
-	    "warninglist, held, revoked) "
-	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+	    "warninglist, held, revoked, tags) "
+	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
 	    "ON CONFLICT (type, value) DO UPDATE SET " MERGE,
 	[Q_TOTAL] = "SELECT count(*) FROM indicator",
-	[Q_TAG] = "UPDATE indicator SET tags = tags || ?3 || ',' "
-	    "WHERE type = ?1 AND value = ?2 AND instr(tags, ',' || ?3 || ',') "
-	    "= 0",
 	[Q_SOURCE_ADD] = "INSERT OR IGNORE INTO source (name) VALUES (?1)",
 	[Q_SOURCE_ID] = "SELECT id FROM source WHERE name = ?1",
 	[Q_SOURCES] = "SELECT id, name FROM source",
@@ -185,6 +183,8 @@ static const char *const sql[NQ] = {
 	[Q_LOOKUP] = RECORD_COLUMNS "WHERE i.type = ?1 AND i.value = ?2",
 };
 
+static void tags_merge(sqlite3_context *cx, int argc, sqlite3_value **argv);
+
 struct ent_store {
 	sqlite3 *db;
 	sqlite3_stmt *q[NQ];
@@ -199,6 +199,8 @@ struct ent_store {
 	size_t render_cap[2];
 	sqlite3_stmt *slots[STORE_SLOTS];   /* other modules' statements */
 	int dirty;                  /* indicators changed in this transaction */
+	char *tag_list;             /* the tags of the current put */
+	size_t tag_cap;
 };
 
 void
@@ -312,6 +314,11 @@ ent_store_open(ent_store **out, const char *path, int create, ent_msg *msg)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	if (sqlite3_create_function(s->db, "ent_tags_merge", 2, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, tags_merge, NULL, NULL) != SQLITE_OK) {
+		ret = db_fail(s, msg, "registering a function");
+		goto fail;
+	}
 	if ((ret = exec(s, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = ON;"
@@ -351,6 +358,7 @@ ent_store_close(ent_store *s)
 	free(s->names);
 	free(s->render[0]);
 	free(s->render[1]);
+	free(s->tag_list);
 	free(s);
 }
 
@@ -433,6 +441,86 @@ source_id(ent_store *s, const char *name, int64_t *id, ent_msg *msg)
 	return ENT_OK;
 }
 
+/* The tags of meta as a list ",a,b," into s->tag_list; each has 1 to
+ * ENT_NAME_MAX bytes and no ','. */
+static ent_err
+tag_list(ent_store *s, const ent_meta *meta, ent_msg *msg)
+{
+	size_t need = 2, o = 1;
+
+	for (size_t i = 0; i < meta->ntags; i++) {
+		const char *tag = meta->tags[i];
+		size_t n = strlen(tag);
+		if (n == 0 || n > ENT_NAME_MAX || strchr(tag, ',') != NULL)
+			return ent_fail(msg, ENT_EINVAL, "tag '%s': a tag has 1 "
+			    "to %d bytes and no ','", tag, ENT_NAME_MAX);
+		need += n + 1;
+	}
+	if (need > s->tag_cap) {
+		char *b = realloc(s->tag_list, need);
+		if (b == NULL)
+			return ent_fail(msg, ENT_ENOMEM, "out of memory");
+		s->tag_list = b;
+		s->tag_cap = need;
+	}
+	s->tag_list[0] = ',';
+	for (size_t i = 0; i < meta->ntags; i++) {
+		size_t n = strlen(meta->tags[i]);
+		memcpy(s->tag_list + o, meta->tags[i], n);
+		o += n;
+		s->tag_list[o++] = ',';
+	}
+	s->tag_list[o] = '\0';
+	return ENT_OK;
+}
+
+/* ent_tags_merge(old, new): the tag list old (",a,b,") with the tags of
+ * new that it lacks appended, in one statement with the upsert. */
+static void
+tags_merge(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const char *old = (const char *)sqlite3_value_text(argv[0]);
+	const char *add = (const char *)sqlite3_value_text(argv[1]);
+	char *out, *o;
+	size_t ol;
+
+	(void)argc;
+	if (old == NULL || *old == '\0')
+		old = ",";
+	if (add == NULL || strcmp(add, ",") == 0 || strcmp(old, add) == 0) {
+		sqlite3_result_text(cx, old, -1, SQLITE_TRANSIENT);
+		return;
+	}
+	ol = strlen(old);
+	if ((out = sqlite3_malloc64(ol + strlen(add) + 1)) == NULL) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	memcpy(out, old, ol + 1);
+	o = out + ol;
+	for (const char *t = add + 1; *t;) {
+		const char *e = strchr(t, ',');
+		size_t n = e ? (size_t)(e - t) : strlen(t);
+		char *at = out;
+		int have = 0;
+		while ((at = strstr(at, ",")) != NULL && at[1]) {
+			if (strncmp(at + 1, t, n) == 0 && at[1 + n] == ',') {
+				have = 1;
+				break;
+			}
+			at++;
+		}
+		if (!have && n > 0) {
+			memcpy(o, t, n);
+			o += n;
+			*o++ = ',';
+			*o = '\0';
+		}
+		t = e ? e + 1 : t + n;
+	}
+	sqlite3_result_text(cx, out, -1, sqlite3_free);
+}
+
 ent_err
 ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
     int *added, ent_msg *msg)
@@ -450,6 +538,8 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
 		return ent_fail(msg, ENT_EINVAL, "TLP or confidence out of "
 		    "range");
 	if ((ret = source_id(s, src, &sid, msg)) != ENT_OK)
+		return ret;
+	if ((ret = tag_list(s, meta, msg)) != ENT_OK)
 		return ret;
 	s->dirty = 1;
 	/* Insert when new, else merge into the row that is there: in one
@@ -480,6 +570,7 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
 		sqlite3_bind_int(st, 9, meta->warninglist != NULL &&
 		    !meta->allow_warninglisted);
 		sqlite3_bind_int(st, 10, meta->revoked != 0);
+		sqlite3_bind_text(st, 11, s->tag_list, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return db_fail(s, msg, "storing an indicator");
 		isnew = q == Q_INSERT && sqlite3_changes(s->db) > 0;
@@ -488,20 +579,6 @@ ent_store_put(ent_store *s, const ent_indicator *ind, const ent_meta *meta,
 	}
 	if (added != NULL)
 		*added = isnew;
-	for (size_t i = 0; i < meta->ntags; i++) {
-		const char *tag = meta->tags[i];
-		if (strlen(tag) == 0 || strlen(tag) > ENT_NAME_MAX ||
-		    strchr(tag, ',') != NULL)
-			return ent_fail(msg, ENT_EINVAL, "tag '%s': a tag has 1 "
-			    "to %d bytes and no ','", tag, ENT_NAME_MAX);
-		st = stmt(s, Q_TAG);
-		sqlite3_bind_int(st, 1, (int)ind->type);
-		sqlite3_bind_text(st, 2, ind->value, (int)ind->len,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			return db_fail(s, msg, "tagging an indicator");
-	}
 	return ENT_OK;
 }
 

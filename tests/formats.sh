@@ -99,6 +99,8 @@ ok $? "text: a file name (fhyge.rtf) is not taken for a domain"
 # sources and TLP from the input
 "$E" --home "$T/misp-event" list --json | grep -q '"sources":\["CIRCL"\],"tlp":"clear"'
 ok $? "misp: the creating organisation is the source, tlp:white is clear"
+"$E" --home "$T/zeek-gru-aa25" list --json | grep -q '"value":"192.162.174.94","sources":\["[^"]*"\],"tlp":"amber","confidence":null,"tags":\["[^"]*"\]'
+ok $? "zeek: meta.source is the source, meta.desc a tag"
 
 # STIX pattern forms: quoted and unquoted hash keys, escapes, OR, CIDR,
 # markings (TLP 1.0 and 2.0), labels, confidence, revoked, valid_until
@@ -209,6 +211,9 @@ refuse "MISP cut off inside an array" "misp-cut.json" --format misp "$T/misp-cut
 refuse "a 2 GB STIX string" "stdin: line 1: a JSON value longer than" --format stix - < <(printf '{"objects": ["'; head -c 2147483648 /dev/zero | tr '\0' a)
 refuse "a 2 GB line of free text" "line 1 is longer than" --format text - < <(head -c 2147483648 /dev/zero | tr '\0' a)
 refuse "a 2 GB Zeek line" "line 2 is longer than" --format zeek - < <(echo '#fields	indicator	indicator_type'; head -c 2147483648 /dev/zero | tr '\0' a)
+refuse "a 2 GB CSV record" "longer than" --format csv - < <(echo 'value,comment'; printf '176.31.112.10,"'; head -c 2147483648 /dev/zero | tr '\0' a)
+echo '{"Event": {"info": "x", "Attribute": {"type": "ip-dst", "value": "176.31.112.10"}}}' >"$T/misp-type.json"
+refuse "MISP attributes of the wrong type" "misp-type.json: line 1: the event's Attribute or Object is not an array" "$T/misp-type.json"
 printf '176.31.112.10\n' >"$T/ok.txt"
 refuse "a good file then a bad one: neither is imported" "trunc.json" "$T/ok.txt" "$T/trunc.json"
 
