@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a value followed by nothing but white space, as jansson reads it */
 	if (v != NULL)
 		for (size_t i = used; i < size; i++)
-			if (!strchr(" \t\r\n", data[i])) {
+			if (memchr(" \t\r\n", data[i], 4) == NULL) {
 				v = NULL;
 				break;
 			}
