@@ -9,7 +9,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libsodium openssl sqlite3 jansson libidn2 libpsl zlib
+PKGS    := libsodium openssl sqlite3 jansson libidn2 libpsl zlib libseccomp
 
 ifeq ($(SANITIZE),1)
 B       := build/san

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "entente/sandbox.h"
 #include "entente/session.h"
 
 static volatile sig_atomic_t stop;
@@ -37,6 +39,7 @@ cmd_serve(cli *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "threads", required_argument, NULL, 'n' },
+		{ "user", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const command *self = cli_command("serve");
@@ -44,10 +47,12 @@ cmd_serve(cli *c, int argc, char **argv)
 	    log_line, NULL };
 	ent_server *srv = NULL;
 	struct sigaction sa;
+	const char *user = NULL;
+	char who[64];
 	ent_msg msg;
 	int o, v = 0;
 
-	while ((o = getopt_long(argc, argv, "l:m:t:H:n:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "l:m:t:H:n:u:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l':
 			so.listen = optarg;
@@ -72,26 +77,45 @@ cmd_serve(cli *c, int argc, char **argv)
 				return EXIT_ERR;
 			so.threads = (unsigned)v;
 			break;
+		case 'u':
+			user = optarg;
+			break;
 		default:
 			return cli_usage(self, "unknown option");
 		}
 	}
 	if (optind != argc)
 		return cli_usage(self, "unexpected argument '%s'", argv[optind]);
-	if (cli_open(c) != EXIT_OK)
+	/* the node (its key) as whoever started us; the store is opened by
+	 * each session, after the switch to the unprivileged user */
+	if (ent_node_open(&c->node, c->home, &msg) != ENT_OK) {
+		cli_warn("%s", msg.text);
 		return EXIT_ERR;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (ent_server_open(&srv, c->node, &so, &msg) != ENT_OK) {
+	/* bind and load the key, then give up root, then confine */
+	if (ent_server_open(&srv, c->node, &so, &msg) != ENT_OK ||
+	    ent_sandbox_drop(user, c->home, who, &msg) != ENT_OK ||
+	    ent_sandbox_limits(so.max_sessions * 4 + 64, &msg) != ENT_OK ||
+	    ent_sandbox_seccomp(&msg) != ENT_OK) {
 		cli_warn("%s", msg.text);
+		ent_server_close(srv);
 		return EXIT_ERR;
 	}
-	fprintf(stderr, "entente: %s serving on port %d (max %u sessions); "
-	    "stop with Ctrl-C or SIGTERM\n", ent_node_name(c->node),
-	    ent_server_port(srv), so.max_sessions);
+	if (getenv("ENTENTE_SANDBOX_SELFTEST") != NULL) {
+		/* tests/sandbox.sh: a forbidden call must kill us */
+		char *const args[] = { "/bin/true", NULL };
+		execv(args[0], args);
+		cli_warn("the sandbox let execve through");
+		return EXIT_ERR;
+	}
+	fprintf(stderr, "entente: %s serving on port %d (max %u sessions) as "
+	    "%s, sandboxed; stop with Ctrl-C or SIGTERM\n",
+	    ent_node_name(c->node), ent_server_port(srv), so.max_sessions, who);
 	fflush(stderr);
 	if (ent_server_run(srv, &stop, &msg) != ENT_OK) {
 		cli_warn("%s", msg.text);
