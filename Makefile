@@ -2,6 +2,7 @@
 #   make               build build/entente and build/libentente.a
 #   make check         install what is missing, build, run every test
 #   make check SANITIZE=1   the same under ASan + UBSan (in build/san)
+#   make valgrind      the command-line tests under valgrind memcheck
 #   make demo          install what is missing, build, run scripts/demo
 #   make bench         run the benchmarks in bench/
 #   make install       PREFIX=/usr/local DESTDIR=
@@ -86,6 +87,11 @@ check: deps
 	@$(MAKE) --no-print-directory $(B)/entente $(TESTS) $(FUZZERS)
 	@tests/run $(B)
 
+# the CLI tests with each run under valgrind memcheck (slow)
+valgrind: deps
+	@$(MAKE) --no-print-directory $(B)/entente
+	@tests/valgrind.sh $(B)/entente
+
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/entente
 	@scripts/demo $(B)/entente
@@ -132,5 +138,5 @@ install: $(B)/entente
 clean:
 	rm -rf build
 
-.PHONY: all check demo bench fuzz install clean deps deps-ok
+.PHONY: all check demo bench fuzz install clean deps deps-ok valgrind
 .SECONDARY:

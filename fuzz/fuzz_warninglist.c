@@ -18,8 +18,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "a@example.com", "d41d8cd98f00b204e9800998ecf8427f" };
 	ent_warninglists *wl;
 
-	if (s == NULL && ent_store_open(&s, ":memory:", 1, NULL) != ENT_OK)
-		abort();
+	if (s == NULL) {
+		int found;
+		if (ent_store_open(&s, ":memory:", 1, NULL) != ENT_OK)
+			abort();
+		/* the large built-in list would dominate every run */
+		if (ent_warninglist_remove(s, "public-dns-v4", &found, NULL) !=
+		    ENT_OK || !found)
+			abort();
+	}
 	if (ent_store_begin(s, NULL) != ENT_OK)
 		abort();
 	if (ent_warninglist_put(s, "fuzz", (const char *)data, size, 0, NULL,
