@@ -58,6 +58,8 @@ imp() {
 for f in tests/data/stix/*.json; do
 	imp "stix-$(basename "$f" .json)" "$f"
 done
+imp stix-dir tests/data/stix
+imp stix-stdin --format stix - < tests/data/stix/indicators-for-C2-with-COA.json
 imp stix-all --format stix tests/data/stix/indicator-for-c2-ip-address.json tests/data/stix/indicators-for-C2-with-COA.json
 imp misp-event tests/data/misp/feed/57c4445b-c548-4654-af0b-4be3950d210f.json
 imp misp-feed tests/data/misp/feed
