@@ -97,7 +97,7 @@ static const int allowed[] = {
 	/* descriptors and files: the store, opened per session */
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(lseek),
-	SCMP_SYS(close), SCMP_SYS(openat), SCMP_SYS(newfstatat),
+	SCMP_SYS(close), SCMP_SYS(dup), SCMP_SYS(openat), SCMP_SYS(newfstatat),
 	SCMP_SYS(fstat), SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(statx),
 	SCMP_SYS(fcntl), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
 	SCMP_SYS(ftruncate), SCMP_SYS(unlink), SCMP_SYS(unlinkat),

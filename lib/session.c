@@ -729,14 +729,55 @@ struct ent_server {
 	char store_path[ENT_PATH_MAX];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned active;
+	unsigned active;                /* connections being served */
+	/* those still in their TLS handshake, oldest first: when all the
+	 * handshake slots are taken, the oldest is cut off, so that slow or
+	 * silent connections cannot keep partners out */
+	struct task *shake_head, *shake_tail;
+	unsigned nshaking, max_shaking;
 };
 
 typedef struct task {
 	ent_server *srv;
 	int fd;
 	char from[64];
+	int evict_fd;                   /* a dup of fd, to cut it off by */
+	int listed;
+	struct task *prev, *next;
 } task;
+
+/* With s->mu held: the handshake list. */
+static void
+shake_add(ent_server *s, task *t)
+{
+	t->prev = s->shake_tail;
+	t->next = NULL;
+	if (s->shake_tail != NULL)
+		s->shake_tail->next = t;
+	else
+		s->shake_head = t;
+	s->shake_tail = t;
+	t->listed = 1;
+	s->nshaking++;
+}
+
+static void
+shake_remove(ent_server *s, task *t)
+{
+	if (!t->listed)
+		return;
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		s->shake_head = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		s->shake_tail = t->prev;
+	close(t->evict_fd);
+	t->listed = 0;
+	s->nshaking--;
+}
 
 static void
 logf_(ent_server *s, const char *fmt, ...) __attribute__((format(printf, 2,
@@ -813,7 +854,11 @@ serve_one(task *t)
 	sd.node = s->node;
 	sd.threads = s->o.threads;
 	msg.text[0] = '\0';
-	if ((ret = conn_accept(&sd.c, s->ctx, t->fd, &lim, &msg))) {
+	ret = conn_accept(&sd.c, s->ctx, t->fd, &lim, &msg);
+	pthread_mutex_lock(&s->mu);
+	shake_remove(s, t);
+	pthread_mutex_unlock(&s->mu);
+	if (ret != ENT_OK) {
 		logf_(s, "from=%s outcome=rejected reason=\"%s\"", t->from,
 		    msg.text);
 		return;
@@ -921,8 +966,9 @@ session_thread(void *arg)
 	ent_server *s = t->srv;
 
 	serve_one(t);
-	free(t);
 	pthread_mutex_lock(&s->mu);
+	shake_remove(s, t);
+	free(t);
 	s->active--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
@@ -951,6 +997,8 @@ ent_server_open(ent_server **out, ent_node *node, const ent_server_opts *o,
 		s->o.idle_s = 30;
 	if (s->o.total_s <= 0)
 		s->o.total_s = 3600;
+	s->max_shaking = s->o.max_sessions * 4 < 32 ? 32 :
+	    s->o.max_sessions * 4;
 	s->fd = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -1032,7 +1080,8 @@ ent_server_run(ent_server *s, volatile sig_atomic_t *stop, ent_msg *msg)
 			    ntohs(v4->sin_port));
 		}
 		pthread_mutex_lock(&s->mu);
-		if (s->active >= s->o.max_sessions) {
+		if (s->active - s->nshaking >= s->o.max_sessions ||
+		    (t->evict_fd = dup(fd)) < 0) {
 			pthread_mutex_unlock(&s->mu);
 			logf_(s, "from=%s outcome=rejected reason=\"busy: %u "
 			    "sessions under way\"", t->from, s->o.max_sessions);
@@ -1040,14 +1089,21 @@ ent_server_run(ent_server *s, volatile sig_atomic_t *stop, ent_msg *msg)
 			free(t);
 			continue;
 		}
+		if (s->nshaking >= s->max_shaking) {
+			/* its thread logs the failed handshake */
+			shutdown(s->shake_head->evict_fd, SHUT_RDWR);
+			shake_remove(s, s->shake_head);
+		}
+		shake_add(s, t);
 		s->active++;
 		pthread_mutex_unlock(&s->mu);
 		pthread_attr_init(&at);
 		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 		if (pthread_create(&tid, &at, session_thread, t) != 0) {
 			close(fd);
-			free(t);
 			pthread_mutex_lock(&s->mu);
+			shake_remove(s, t);
+			free(t);
 			s->active--;
 			pthread_mutex_unlock(&s->mu);
 		}

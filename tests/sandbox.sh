@@ -55,7 +55,7 @@ start "$H" "$T/c.log"
 ok $? "the server starts"
 [ "$(status $PID NoNewPrivs)" = 1 ] && [ "$(status $PID Seccomp)" = 2 ]
 ok $? "no_new_privs is set and a seccomp filter is installed (Seccomp: $(status $PID Seccomp))"
-grep -q "^Max core file size *0 *0" "/proc/$PID/limits" && [ "$(awk '/^Max open files/ { print $4 }' "/proc/$PID/limits")" -le 128 ]
+grep -q "^Max core file size *0 *0" "/proc/$PID/limits" && [ "$(awk '/^Max open files/ { print $4 }' "/proc/$PID/limits")" -le 320 ]
 ok $? "no core files; open files bounded ($(awk '/^Max open files/ { print $4 }' "/proc/$PID/limits"))"
 kill $PID; wait $PID 2>/dev/null
 

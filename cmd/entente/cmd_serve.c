@@ -100,7 +100,7 @@ cmd_serve(cli *c, int argc, char **argv)
 	/* bind and load the key, then give up root, then confine */
 	if (ent_server_open(&srv, c->node, &so, &msg) != ENT_OK ||
 	    ent_sandbox_drop(user, c->home, who, &msg) != ENT_OK ||
-	    ent_sandbox_limits(so.max_sessions * 4 + 64, &msg) != ENT_OK ||
+	    ent_sandbox_limits(so.max_sessions * 16 + 64, &msg) != ENT_OK ||
 	    ent_sandbox_seccomp(&msg) != ENT_OK) {
 		cli_warn("%s", msg.text);
 		ent_server_close(srv);

@@ -68,7 +68,10 @@ ent_err ent_withdraw(ent_node *node, ent_store *store, const char *peer,
 
 typedef struct ent_server_opts {
 	const char *listen;       /* host:port; port 0 picks one */
-	unsigned max_sessions;    /* at once; more are turned away */
+	unsigned max_sessions;    /* at once; more are turned away. Up to
+	                             max(4 x max_sessions, 32) more may be in
+	                             their TLS handshake; when those slots are
+	                             full the oldest handshake is cut off */
 	int handshake_s, idle_s, total_s;   /* 0: 10, 30, 3600 */
 	unsigned threads;         /* per session; 0: every core */
 	/* One line per session and per notable event; may be NULL. Called
