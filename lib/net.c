@@ -320,6 +320,13 @@ conn_accept(conn **out, void *ctx, int fd, const net_limits *lim,
 	return conn_start(out, ctx, fd, 1, lim, msg);
 }
 
+ent_err
+conn_client(conn **out, void *ctx, int fd, const net_limits *lim,
+    ent_msg *msg)
+{
+	return conn_start(out, ctx, fd, 0, lim, msg);
+}
+
 const uint8_t *
 conn_peer_key(const conn *c)
 {

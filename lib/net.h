@@ -65,6 +65,11 @@ ent_err conn_connect(conn **out, void *ctx, const char *addr,
 ent_err conn_accept(conn **out, void *ctx, int fd, const net_limits *lim,
     ent_msg *msg);
 
+/* Runs the client side of the handshake on a connected socket (taken over
+ * like conn_accept's); for tests and fuzzing over a socketpair. */
+ent_err conn_client(conn **out, void *ctx, int fd, const net_limits *lim,
+    ent_msg *msg);
+
 /* The peer's Ed25519 key from its certificate. */
 const uint8_t *conn_peer_key(const conn *c);
 

@@ -1026,6 +1026,23 @@ fail:
 	return ret;
 }
 
+void
+ent_server_serve_fd(ent_server *s, int fd, const char *from)
+{
+	task *t = calloc(1, sizeof *t);
+
+	if (t == NULL) {
+		close(fd);
+		return;
+	}
+	t->srv = s;
+	t->fd = fd;
+	t->evict_fd = -1;
+	snprintf(t->from, sizeof t->from, "%s", from);
+	serve_one(t);
+	free(t);
+}
+
 int
 ent_server_port(const ent_server *s)
 {

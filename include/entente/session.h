@@ -88,6 +88,11 @@ ent_err ent_server_open(ent_server **out, ent_node *node,
 /* The port it listens on. */
 int ent_server_port(const ent_server *s);
 
+/* Serves one session on a connected socket (taken over), in the calling
+ * thread, as ent_server_run serves each connection it accepts; `from`
+ * names the other end in log lines. */
+void ent_server_serve_fd(ent_server *s, int fd, const char *from);
+
 /* Serves until *stop becomes non-zero, then stops accepting and waits for
  * the sessions under way (each bounded by its time limit). */
 ent_err ent_server_run(ent_server *s, volatile sig_atomic_t *stop,
