@@ -82,8 +82,11 @@ sink_skip(sink *k, uint64_t line, const char *why)
 	r->skipped++;
 	if (r->nshown < ENT_IMPORT_ERRORS_SHOWN) {
 		r->shown[r->nshown].line = line;
-		snprintf(r->shown[r->nshown].why, sizeof r->shown[0].why, "%s",
-		    why);
+		char *w = r->shown[r->nshown].why;
+		snprintf(w, sizeof r->shown[0].why, "%s", why);
+		for (; *w; w++)	/* one line each, whatever the input held */
+			if ((unsigned char)*w < 0x20 || *w == 0x7f)
+				*w = ' ';
 		r->nshown++;
 	}
 }

@@ -116,9 +116,10 @@ attribute(event *e, const jv *a, ent_msg *msg)
 			break;
 	if (i == sizeof types / sizeof types[0] ||
 	    (strcmp(type, "link") == 0 && !e->k->opts->misp_links)) {
-		snprintf(why, sizeof why, "MISP type %.40s is not a type "
-		    "Entente keeps%s", type, strcmp(type, "link") == 0 ?
-		    " (import links as URLs with --misp-links)" : "");
+		snprintf(why, sizeof why, "%.40s %.60s: MISP type %.40s is not "
+		    "a type Entente keeps%s", type, value, type,
+		    strcmp(type, "link") == 0 ? " (import links as URLs with "
+		    "--misp-links)" : "");
 		sink_skip(e->k, e->line, why);
 		return ENT_OK;
 	}
