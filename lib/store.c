@@ -833,6 +833,24 @@ get(ent_store *s, ent_type type, const char *value, ent_record_fn fn,
 }
 
 ent_err
+ent_store_count_held(ent_store *s, uint64_t *n, ent_msg *msg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM indicator WHERE "
+	    "held = 1 AND revoked = 0", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_fail(s, msg, "counting held indicators");
+	}
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? ENT_OK : db_fail(s, msg,
+	    "counting held indicators");
+}
+
+ent_err
 ent_store_lookup(ent_store *s, const ent_indicator *ind, ent_record_fn fn,
     void *ctx, int *found, ent_msg *msg)
 {

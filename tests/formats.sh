@@ -228,6 +228,8 @@ ok $? "warninglists: 8.8.8.8 and 10.0.0.1 are flagged by public-dns-v4 and rfc19
 "$E" --home "$T/wl" check 8.8.8.8 >"$T/wl.check"; rc=$?
 [ $rc = 1 ] && grep -q "8.8.8.8: not active: on the warninglist public-dns-v4" "$T/wl.check"
 ok $? "warninglists: check says a flagged value is on hold, and why"
+"$E" --home "$T/wl" stats --json | grep -q '"on_hold":2' && "$E" --home "$T/wl" stats | grep -q "^on hold (warninglists) 2"
+ok $? "warninglists: stats counts what is on hold"
 "$E" --home "$T/wl" list --all | grep -q "^ipv4     10.0.0.1 .*warninglist=rfc1918 on-hold"
 ok $? "warninglists: list shows the flag"
 "$E" --home "$T/wl" export --format list 2>/dev/null | grep -qx "176.31.112.10" && ! "$E" --home "$T/wl" export --format list 2>/dev/null | grep -q "8.8.8.8\|10.0.0.1"

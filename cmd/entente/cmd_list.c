@@ -130,7 +130,7 @@ cmd_stats(cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const command *self = cli_command("stats");
-	uint64_t counts[ENT_TYPE_COUNT];
+	uint64_t counts[ENT_TYPE_COUNT], held;
 	int o, json = 0;
 	ent_msg msg;
 
@@ -143,7 +143,8 @@ cmd_stats(cli *c, int argc, char **argv)
 		return cli_usage(self, "unexpected argument '%s'", argv[optind]);
 	if (cli_open(c) != EXIT_OK)
 		return EXIT_ERR;
-	if (ent_store_count(c->store, counts, &msg) != ENT_OK) {
+	if (ent_store_count(c->store, counts, &msg) != ENT_OK ||
+	    ent_store_count_held(c->store, &held, &msg) != ENT_OK) {
 		cli_warn("%s", msg.text);
 		return EXIT_ERR;
 	}
@@ -155,6 +156,7 @@ cmd_stats(cli *c, int argc, char **argv)
 		json_object_set_new(obj, "indicators",
 		    json_integer((json_int_t)counts[ENT_TYPE_AUTO]));
 		json_object_set_new(obj, "types", types);
+		json_object_set_new(obj, "on_hold", json_integer((json_int_t)held));
 		json_print(obj);
 		json_decref(obj);
 		return EXIT_OK;
@@ -164,5 +166,8 @@ cmd_stats(cli *c, int argc, char **argv)
 		if (counts[t])
 			printf("  %-8s %llu\n", ent_type_name(t),
 			    (unsigned long long)counts[t]);
+	if (held)
+		printf("on hold (warninglists) %llu: see 'entente list --all'\n",
+		    (unsigned long long)held);
 	return EXIT_OK;
 }

@@ -89,6 +89,11 @@ ent_err ent_store_each(ent_store *store, ent_type type, int include_inactive,
     ent_record_fn fn, void *ctx, ent_msg *msg)
 	__attribute__((warn_unused_result));
 
+/* Counts the indicators on hold because they hit a warninglist (not
+ * revoked). */
+ent_err ent_store_count_held(ent_store *store, uint64_t *n, ent_msg *msg)
+	__attribute__((warn_unused_result));
+
 /* Calls fn for the indicator itself if stored, active or not (revoked,
  * expired, held); *found is 1 if it was. */
 ent_err ent_store_lookup(ent_store *store, const ent_indicator *ind,
