@@ -27,6 +27,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static ent_server *srv;
+static ent_node *in, *rn;          /* kept for the whole run */
 static void *ictx;
 static ent_store *rstore;
 static char ivkey[256];
@@ -61,7 +62,6 @@ setup(void)
 {
 	char ih[300], rh[300], path[400];
 	ent_server_opts so = { "127.0.0.1:0", 4, 2, 1, 5, 1, quiet, NULL };
-	ent_node *in, *rn;
 	ent_policy p;
 	ent_indicator ind;
 	ent_meta meta = { .source = "fuzz", .tlp = ENT_TLP_GREEN,
