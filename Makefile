@@ -122,7 +122,8 @@ fuzz: deps
 	        -o $(FZ)/$$t $(PKG_LIBS) -lpthread || exit 1; \
 	    mkdir -p $(FZ)/corpus/$$t && cp -n fuzz/corpus/$$t/* $(FZ)/corpus/$$t/; \
 	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	    $(FZ)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	    $(FZ)/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	        -print_final_stats=1 -artifact_prefix=$(FZ)/$$t- $(FZ)/corpus/$$t 2>&1 | \
 	        grep -E 'number_of_executed_units|ERROR|SUMMARY' || true; \
 	done
