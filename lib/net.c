@@ -86,6 +86,20 @@ accept_any(int ok, X509_STORE_CTX *x)
 	return 1;	/* the key is checked against the pin after the handshake */
 }
 
+/* A whole ClientHello arrived: say so to whoever watches (conn_accept's
+ * hello flag), so that the server cuts off stalled handshakes first. */
+static int
+hello_seen(SSL *ssl, int *alert, void *arg)
+{
+	int *flag = SSL_get_app_data(ssl);
+
+	(void)alert;
+	(void)arg;
+	if (flag != NULL)
+		__atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 void *
 net_ctx_new(const ent_node *node, ent_msg *msg)
 {
@@ -121,6 +135,7 @@ net_ctx_new(const ent_node *node, ent_msg *msg)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_client_hello_cb(ctx, hello_seen, NULL);
 	X509_free(cert);
 	EVP_PKEY_free(key);
 	return ctx;
@@ -206,7 +221,7 @@ handshake(conn *c, int server, int limit_ms, ent_msg *msg)
 
 static ent_err
 conn_start(conn **out, void *ctx, int fd, int server, const net_limits *lim,
-    ent_msg *msg)
+    int *hello, ent_msg *msg)
 {
 	conn *c = calloc(1, sizeof *c);
 	int one = 1;
@@ -225,6 +240,8 @@ conn_start(conn **out, void *ctx, int fd, int server, const net_limits *lim,
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c->ssl = SSL_new(ctx);
+	if (c->ssl != NULL)
+		SSL_set_app_data(c->ssl, hello);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1) {
 		conn_close(c);
 		return ent_fail(msg, ENT_ECRYPTO, "TLS: %s", ssl_reason());
@@ -310,21 +327,21 @@ conn_connect(conn **out, void *ctx, const char *addr, const net_limits *lim,
 	if (fd < 0)
 		return ent_fail(msg, ENT_EIO, "cannot connect to %s: %s", addr,
 		    strerror(err ? err : ECONNREFUSED));
-	return conn_start(out, ctx, fd, 0, lim, msg);
+	return conn_start(out, ctx, fd, 0, lim, NULL, msg);
 }
 
 ent_err
 conn_accept(conn **out, void *ctx, int fd, const net_limits *lim,
-    ent_msg *msg)
+    int *hello, ent_msg *msg)
 {
-	return conn_start(out, ctx, fd, 1, lim, msg);
+	return conn_start(out, ctx, fd, 1, lim, hello, msg);
 }
 
 ent_err
 conn_client(conn **out, void *ctx, int fd, const net_limits *lim,
     ent_msg *msg)
 {
-	return conn_start(out, ctx, fd, 0, lim, msg);
+	return conn_start(out, ctx, fd, 0, lim, NULL, msg);
 }
 
 const uint8_t *

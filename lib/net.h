@@ -63,7 +63,7 @@ ent_err conn_connect(conn **out, void *ctx, const char *addr,
 /* Runs the server side of the handshake on an accepted socket (taken over:
  * closed by conn_close, or here on failure). */
 ent_err conn_accept(conn **out, void *ctx, int fd, const net_limits *lim,
-    ent_msg *msg);
+    int *hello, ent_msg *msg);
 
 /* Runs the client side of the handshake on a connected socket (taken over
  * like conn_accept's); for tests and fuzzing over a socketpair. */

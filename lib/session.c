@@ -731,8 +731,9 @@ struct ent_server {
 	pthread_cond_t cv;
 	unsigned active;                /* connections being served */
 	/* those still in their TLS handshake, oldest first: when all the
-	 * handshake slots are taken, the oldest is cut off, so that slow or
-	 * silent connections cannot keep partners out */
+	 * handshake slots are taken, the oldest without a whole ClientHello
+	 * (else the oldest) is cut off, so that silent, trickling or stalled
+	 * connections cannot keep partners out */
 	struct task *shake_head, *shake_tail;
 	unsigned nshaking, max_shaking;
 };
@@ -742,6 +743,7 @@ typedef struct task {
 	int fd;
 	char from[64];
 	int evict_fd;                   /* a dup of fd, to cut it off by */
+	int hello;                      /* its ClientHello arrived (atomic) */
 	int listed;
 	struct task *prev, *next;
 } task;
@@ -854,7 +856,7 @@ serve_one(task *t)
 	sd.node = s->node;
 	sd.threads = s->o.threads;
 	msg.text[0] = '\0';
-	ret = conn_accept(&sd.c, s->ctx, t->fd, &lim, &msg);
+	ret = conn_accept(&sd.c, s->ctx, t->fd, &lim, &t->hello, &msg);
 	pthread_mutex_lock(&s->mu);
 	shake_remove(s, t);
 	pthread_mutex_unlock(&s->mu);
@@ -1107,9 +1109,16 @@ ent_server_run(ent_server *s, volatile sig_atomic_t *stop, ent_msg *msg)
 			continue;
 		}
 		if (s->nshaking >= s->max_shaking) {
-			/* its thread logs the failed handshake */
-			shutdown(s->shake_head->evict_fd, SHUT_RDWR);
-			shake_remove(s, s->shake_head);
+			/* the oldest that has not even sent a whole ClientHello,
+			 * else the oldest; its thread logs the failure */
+			task *old = s->shake_head;
+			for (task *o = s->shake_head; o != NULL; o = o->next)
+				if (!__atomic_load_n(&o->hello, __ATOMIC_RELAXED)) {
+					old = o;
+					break;
+				}
+			shutdown(old->evict_fd, SHUT_RDWR);
+			shake_remove(s, old);
 		}
 		shake_add(s, t);
 		s->active++;

@@ -73,6 +73,9 @@ for i in $(seq 20); do
 done
 wait "${legit[@]}"
 ok "$([ "$(cat "$T"/rc* | sort -u)" = 0 ]; echo $?)" "all 20 legitimate sessions complete under 200 hostile connections ($(grep -c . <(cat "$T"/rc* | grep -vx 0)) failed)"
+for i in $(seq 20); do
+	[ "$(cat "$T/rc$i")" = 0 ] || echo "# session $i: $(tr '\n' ' ' <"$T/m$i" | head -c 300)"
+done
 wait $HPID
 made=$(tail -1 "$T/hostile.out")
 echo "# the hostile side made $made connections"

@@ -71,7 +71,9 @@ typedef struct ent_server_opts {
 	unsigned max_sessions;    /* at once; more are turned away. Up to
 	                             max(4 x max_sessions, 32) more may be in
 	                             their TLS handshake; when those slots are
-	                             full the oldest handshake is cut off */
+	                             full the oldest handshake still without a
+	                             whole ClientHello (else the oldest) is cut
+	                             off */
 	int handshake_s, idle_s, total_s;   /* 0: 10, 30, 3600 */
 	unsigned threads;         /* per session; 0: every core */
 	/* One line per session and per notable event; may be NULL. Called
