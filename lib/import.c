@@ -165,22 +165,20 @@ sink_put(sink *k, const char *s, size_t n, uint64_t line, ent_type type,
 		sink_skip(k, line, why.text);
 		return ENT_OK;
 	}
-	return sink_put_indicator(k, &ind, line, meta, msg);
+	return sink_put_indicator(k, &ind, meta, msg);
 }
 
 ent_err
-sink_put_indicator(sink *k, const ent_indicator *in, uint64_t line,
-    const ent_meta *meta, ent_msg *msg)
+sink_put_indicator(sink *k, const ent_indicator *ind, const ent_meta *meta,
+    ent_msg *msg)
 {
 	batch *b = &k->b[k->cur];
-	const ent_indicator ind = *in;
 	pending *p;
 	size_t need;
 	int own = meta != &k->opts->meta;   /* provenance of its own */
 	ent_import_report *r = k->report;
 
-	(void)line;
-	need = ind.len;
+	need = ind->len;
 	if (own) {
 		need += (meta->source ? strlen(meta->source) : 0) + 1;
 		for (size_t i = 0; i < meta->ntags && i < ENT_TAGS_MAX; i++)
@@ -195,12 +193,12 @@ sink_put_indicator(sink *k, const ent_indicator *in, uint64_t line,
 		b = &k->b[k->cur];
 	}
 	p = &b->items[b->n++];
-	memcpy(b->arena + b->used, ind.value, ind.len);
+	memcpy(b->arena + b->used, ind->value, ind->len);
 	p->v = b->arena + b->used;
-	p->len = (uint32_t)ind.len;
-	b->used += ind.len;
-	p->type = (uint8_t)ind.type;
-	p->key = sort_key(ind.type, ind.value, ind.len);
+	p->len = (uint32_t)ind->len;
+	b->used += ind->len;
+	p->type = (uint8_t)ind->type;
+	p->key = sort_key(ind->type, ind->value, ind->len);
 	p->tlp = (uint8_t)meta->tlp;
 	p->confidence = (int8_t)meta->confidence;
 	p->revoked = meta->revoked != 0;
@@ -216,7 +214,7 @@ sink_put_indicator(sink *k, const ent_indicator *in, uint64_t line,
 			p->ntags++;
 		}
 	}
-	p->warninglist = ent_warninglists_hit(k->wl, &ind);
+	p->warninglist = ent_warninglists_hit(k->wl, ind);
 	if (p->warninglist != NULL) {
 		size_t i;
 		r->flagged++;

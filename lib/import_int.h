@@ -73,7 +73,7 @@ ent_err sink_put(sink *k, const char *s, size_t n, uint64_t line,
     ent_type type, const ent_meta *meta, ent_msg *msg);
 
 /* The same for a value already canonical. */
-ent_err sink_put_indicator(sink *k, const ent_indicator *ind, uint64_t line,
+ent_err sink_put_indicator(sink *k, const ent_indicator *ind,
     const ent_meta *meta, ent_msg *msg);
 
 /* Counts a value skipped at line, keeping the first reasons. */

@@ -148,7 +148,7 @@ indicator(stix_ctx *c, const jv *o, uint64_t line, ent_msg *msg)
 	}
 	provenance(c, o, &meta, tags);
 	for (size_t i = 0; i < terms->n && ret == ENT_OK; i++)
-		ret = sink_put_indicator(c->k, &c->inds[i], line, &meta, msg);
+		ret = sink_put_indicator(c->k, &c->inds[i], &meta, msg);
 	return ret;
 }
 
