@@ -53,6 +53,7 @@ typedef struct layout {
 	ent_scan_format fmt;
 	char sep;               /* sets are split by the tokenizer's ',' */
 	char unset[16], empty[16];
+	size_t unset_len, empty_len;
 	char *names[MAX_FIELDS];
 	int n, ts, host, uri;
 	char *store;            /* the names' text */
@@ -110,17 +111,30 @@ typedef struct hitrec {
 	size_t value_len, ts_len;
 } hitrec;
 
+/* Where a text handed to the matcher came from: its line, field and
+ * timestamp. A hit names its text by the number of one of these. */
+typedef struct origin {
+	uint64_t line;
+	const char *field;      /* static, or in a layout */
+	const char *ts;
+	size_t ts_len;
+} origin;
+
+#define ORIGINS 1024
+
 typedef struct work {
 	const ent_matcher *m;
+	ent_mbatch *b;
 	const layout *lay;
 	uint64_t line;          /* relative to the chunk */
 	uint64_t lines, malformed;
-	const char *field;
-	const char *ts;
+	const char *ts;         /* the current line's timestamp */
 	size_t ts_len;
-	const char *tok;
-	size_t tok_len;
 	char tsbuf[64];         /* a timestamp that needed unescaping */
+	char *cef;              /* a CEF line's values, unescaped */
+	size_t cef_cap;
+	origin org[ORIGINS];
+	size_t norg;
 	hitrec *hits;
 	size_t nhits, cap;
 	int oom;
@@ -130,6 +144,7 @@ static int
 on_mhit(const ent_mhit *h, void *ctx)
 {
 	work *w = ctx;
+	const origin *o = &w->org[h->ctx];
 	hitrec *r;
 
 	if (w->nhits == w->cap) {
@@ -143,13 +158,13 @@ on_mhit(const ent_mhit *h, void *ctx)
 		w->cap = cap;
 	}
 	r = &w->hits[w->nhits];
-	r->line = w->line;
+	r->line = o->line;
 	r->ind = *h;
-	r->field = w->field;
-	r->value = strndup(w->tok, w->tok_len);
-	r->value_len = w->tok_len;
-	r->ts = w->ts ? strndup(w->ts, w->ts_len) : NULL;
-	r->ts_len = w->ts_len;
+	r->field = o->field;
+	r->value = strndup(h->tok, h->tok_len);
+	r->value_len = h->tok_len;
+	r->ts = o->ts ? strndup(o->ts, o->ts_len) : NULL;
+	r->ts_len = o->ts_len;
 	if (r->value == NULL) {
 		w->oom = 1;
 		return 1;
@@ -158,108 +173,42 @@ on_mhit(const ent_mhit *h, void *ctx)
 	return 0;
 }
 
-/* Bytes that end a word: white space, quotes, brackets that are never part
- * of an indicator, and separators. */
-static unsigned char hard[256], soft[256];
-
+/* Looks up what is pending: at the end of a chunk, and of each line whose
+ * texts do not outlive it (JSON, CEF). */
 static void
-tables_init(void)
+flush(work *w)
 {
-	const char *h = " \t\r\n\"'<>(){}|,;\\^`";
-	for (const char *p = h; *p; p++)
-		hard[(unsigned char)*p] = 1;
-	hard[0] = 1;
-	for (int c = 0; c < 32; c++)
-		hard[c] = 1;
-	hard[127] = 1;
-	/* soft: bit 0 ends a token (as hard, and '=' '*' '!' '$'); bits 1
-	 * and 2 mark '.' and ':', which every address and name has */
-	memcpy(soft, hard, sizeof soft);
-	soft['='] = 1;
-	soft['*'] = 1;
-	soft['!'] = 1;
-	soft['$'] = 1;
-	soft['.'] = 2;
-	soft[':'] = 4;
+	if (ent_mbatch_flush(w->b))
+		w->oom = 1;
+	w->norg = 0;
 }
 
-static void
-token(work *w, const char *t, size_t n)
+/* The origin of the next text, as a number for the matcher. */
+static uint32_t
+origin_of(work *w, const char *field)
 {
-	if (n > 2 && t[0] == '[') {	/* "[2001:db8::1]:443" */
-		const char *rb = memchr(t, ']', n);
-		if (rb != NULL) {
-			t++;
-			n = (size_t)(rb - t);
-		}
-	}
-	/* trim what surrounds a token in prose: "(evil.com).", "[1.2.3.4]:" */
-	while (n > 0 && (t[0] == '[' || t[0] == '.' || t[0] == '-' ||
-	    t[0] == '/' || (t[0] == ':' && (n < 2 || t[1] != ':'))))
-		t++, n--;
-	while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ':' || t[n - 1] == ']'
-	    || t[n - 1] == '-' || t[n - 1] == '?' || t[n - 1] == '#'))
-		n--;
-	if (n < 4)	/* "a.co" is the shortest thing worth a look-up */
-		return;
-	w->tok = t;
-	w->tok_len = n;
-	ent_matcher_token(w->m, t, n, on_mhit, w);
-}
+	origin *o;
 
-/* Cuts a piece of text into words, and words into tokens. */
-static void
-tokenize(work *w, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t start;
-		const char *scheme;
-
-		while (i < n && hard[(unsigned char)s[i]])
-			i++;
-		start = i;
-		while (i < n && !hard[(unsigned char)s[i]])
-			i++;
-		if (i == start)
-			continue;
-		/* a URL keeps its '=' and '&'; other words split on them */
-		scheme = NULL;
-		for (const char *c = memchr(s + start, ':', i - start);
-		    c != NULL && c + 2 < s + i;
-		    c = memchr(c + 1, ':', (size_t)(s + i - c - 1)))
-			if (c[1] == '/' && c[2] == '/') {
-				scheme = c;
-				break;
-			}
-		if (scheme != NULL) {
-			const char *b = scheme;
-			while (b > s + start && isalpha((unsigned char)b[-1]))
-				b--;
-			token(w, b, (size_t)(s + i - b));
-			continue;
-		}
-		for (size_t j = start; j < i;) {
-			size_t k = j;
-			unsigned acc = 0;
-			while (k < i && !((acc |= soft[(unsigned char)s[k]]) & 1))
-				k++;
-			/* only a token with a '.' or ':' can be an address or a
-			 * name; else only a hash, of 32, 40 or 64 hex digits */
-			if (k > j && ((acc & 6) || k - j == 32 || k - j == 40 ||
-			    k - j == 64))
-				token(w, s + j, k - j);
-			j = k + 1;
-		}
-	}
+	if (w->norg == ORIGINS)
+		flush(w);
+	o = &w->org[w->norg];
+	o->line = w->line;
+	o->field = field;
+	o->ts = w->ts;
+	o->ts_len = w->ts_len;
+	return (uint32_t)w->norg++;
 }
 
 static void
 piece(work *w, const char *field, const char *s, size_t n)
 {
-	w->field = field;
-	tokenize(w, s, n);
+	ent_mbatch_text(w->b, s, n, origin_of(w, field));
+}
+
+static void
+url(work *w, const char *host, size_t hn, const char *path, size_t pn)
+{
+	ent_mbatch_url(w->b, host, hn, path, pn, origin_of(w, "uri"));
 }
 
 /* --- readers: one line each ----------------------------------------------- */
@@ -272,12 +221,18 @@ line_zeek(work *w, const char *s, size_t n)
 	size_t fl[MAX_FIELDS], start = 0;
 	int k = 0;
 
-	for (size_t i = 0; i <= n && k < MAX_FIELDS; i++) {
-		if (i < n && s[i] != l->sep)
-			continue;
+	for (;;) {
+		const char *e = memchr(s + start, l->sep, n - start);
+		size_t end = e ? (size_t)(e - s) : n;
+		if (k == MAX_FIELDS) {
+			k++;
+			break;
+		}
 		f[k] = s + start;
-		fl[k++] = i - start;
-		start = i + 1;
+		fl[k++] = end - start;
+		if (e == NULL)
+			break;
+		start = end + 1;
 	}
 	if (k != l->n) {
 		w->malformed++;
@@ -287,17 +242,13 @@ line_zeek(work *w, const char *s, size_t n)
 	w->ts_len = l->ts >= 0 ? fl[l->ts] : 0;
 	if (l->host >= 0 && l->uri >= 0 && fl[l->host] > 0 &&
 	    strncmp(f[l->host], l->unset, fl[l->host]) != 0) {
-		w->field = "uri";
-		w->tok = f[l->uri];
-		w->tok_len = fl[l->uri];
-		ent_matcher_url(w->m, f[l->host], fl[l->host], f[l->uri],
-		    fl[l->uri], on_mhit, w);
+		url(w, f[l->host], fl[l->host], f[l->uri], fl[l->uri]);
 	}
 	for (int i = 0; i < k; i++) {
 		if (i == l->ts || fl[i] == 0 ||
-		    (fl[i] == strlen(l->unset) &&
+		    (fl[i] == l->unset_len &&
 		    memcmp(f[i], l->unset, fl[i]) == 0) ||
-		    (fl[i] == strlen(l->empty) &&
+		    (fl[i] == l->empty_len &&
 		    memcmp(f[i], l->empty, fl[i]) == 0))
 			continue;
 		piece(w, l->names[i], f[i], fl[i]);
@@ -342,11 +293,8 @@ line_zeek_json(work *w, const char *s, size_t n)
 	    json_is_string(json_object_get(o, "uri"))) {
 		json_t *h = json_object_get(o, "host"), *u = json_object_get(o,
 		    "uri");
-		w->field = "uri";
-		w->tok = json_string_value(u);
-		w->tok_len = json_string_length(u);
-		ent_matcher_url(w->m, json_string_value(h), json_string_length(h),
-		    json_string_value(u), json_string_length(u), on_mhit, w);
+		url(w, json_string_value(h), json_string_length(h),
+		    json_string_value(u), json_string_length(u));
 	}
 	json_object_foreach(o, key, v) {
 		/* the key's name must outlive the object: intern a few */
@@ -363,6 +311,7 @@ line_zeek_json(work *w, const char *s, size_t n)
 				name = known[i];
 		json_value(w, name, v);
 	}
+	flush(w);	/* the strings go with the object */
 	json_decref(o);
 }
 
@@ -417,8 +366,9 @@ line_combined(work *w, const char *s, size_t n)
 		w->malformed++;
 		return;
 	}
-	for (const char *p = rb; p < e && k < 6; p++)
-		if (*p == '"' && p[-1] != '\\')
+	for (const char *p = rb; k < 6 && (p = memchr(p + 1, '"',
+	    (size_t)(e - p - 1))) != NULL;)
+		if (p[-1] != '\\')
 			q[k++] = p;
 	if (k < 2) {
 		w->malformed++;
@@ -441,7 +391,8 @@ line_cef(work *w, const char *s, size_t n)
 {
 	const char *p = memmem(s, n, "CEF:", 4), *e = s + n;
 	int pipes = 0;
-	char key[64], val[ENT_LINE_MAX > 65536 ? 65536 : ENT_LINE_MAX];
+	char key[64], *val;
+	size_t used = 0;
 	static const char *const hdr[] = { "cef.version", "cef.vendor",
 	    "cef.product", "cef.device_version", "cef.signature", "cef.name",
 	    "cef.severity" };
@@ -450,6 +401,15 @@ line_cef(work *w, const char *s, size_t n)
 	if (p == NULL) {
 		w->malformed++;
 		return;
+	}
+	if (w->cef_cap < n) {	/* the values unescaped, side by side */
+		char *b = realloc(w->cef, n);
+		if (b == NULL) {
+			w->oom = 1;
+			return;
+		}
+		w->cef = b;
+		w->cef_cap = n;
 	}
 	w->ts = NULL;
 	start = p + 4;
@@ -486,7 +446,8 @@ line_cef(work *w, const char *s, size_t n)
 		    sizeof key - 1;
 		memcpy(key, kb, kn);
 		key[kn] = '\0';
-		for (p = eq + 1; p < e && vn < sizeof val - 1; p++) {
+		val = w->cef + used;
+		for (p = eq + 1; p < e; p++) {
 			if (*p == '\\' && p + 1 < e) {
 				char c = p[1];
 				val[vn++] = c == 'n' ? '\n' : c == 'r' ? '\r' : c;
@@ -523,39 +484,47 @@ line_cef(work *w, const char *s, size_t n)
 				continue;
 			}
 			piece(w, name, val, vn);
+			used += vn;
 		}
 	}
+	flush(w);	/* the values and the timestamp go with the line */
 }
 
+/* CSV with a header: a field in quotes may hold ',' (and "" for '"'). */
 static void
 line_csv(work *w, const char *s, size_t n)
 {
 	const layout *l = w->lay;
-	size_t start = 0;
-	int k = 0, quoted = 0;
+	const char *p = s, *e = s + n;
+	int k = 0;
 
 	w->ts = NULL;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] == '"')
-			quoted = !quoted;
-		if (i < n && (s[i] != ',' || quoted))
-			continue;
-		if (k < l->n) {
-			const char *f = s + start;
-			size_t fl = i - start;
-			if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
-				f++;
-				fl -= 2;
-			}
-			if (k == l->ts) {
-				w->ts = f;
-				w->ts_len = fl;
-			} else {
-				piece(w, l->names[k], f, fl);
-			}
+	for (;;) {
+		const char *f = p, *comma;
+		size_t fl;
+		if (p < e && *p == '"') {	/* to the closing quote */
+			const char *q = p + 1;
+			while ((q = memchr(q, '"', (size_t)(e - q))) != NULL &&
+			    q + 1 < e && q[1] == '"')
+				q += 2;
+			p = q ? q : e;
+		}
+		comma = memchr(p, ',', (size_t)(e - p));
+		fl = (size_t)((comma ? comma : e) - f);
+		if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
+			f++;
+			fl -= 2;
+		}
+		if (k == l->ts) {
+			w->ts = f;
+			w->ts_len = fl;
+		} else if (k < l->n) {
+			piece(w, l->names[k], f, fl);
 		}
 		k++;
-		start = i + 1;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
 	}
 	if (k != l->n)
 		w->malformed++;
@@ -600,6 +569,7 @@ scan_lines(work *w, const char *buf, size_t len)
 		}
 		p = nl ? nl + 1 : end;
 	}
+	flush(w);
 }
 
 /* --- detection and headers --------------------------------------------- */
@@ -654,9 +624,11 @@ headers(layout *l, const char *buf, size_t len)
 		} else if (n > 14 && memcmp(p, "#unset_field", 12) == 0) {
 			snprintf(l->unset, sizeof l->unset, "%.*s",
 			    (int)(n - 13), p + 13);
+			l->unset_len = strlen(l->unset);
 		} else if (n > 14 && memcmp(p, "#empty_field", 12) == 0) {
 			snprintf(l->empty, sizeof l->empty, "%.*s",
 			    (int)(n - 13), p + 13);
+			l->empty_len = strlen(l->empty);
 		} else if (n > 8 && memcmp(p, "#fields", 7) == 0) {
 			layout_names(l, p, n, l->sep, 1);
 		}
@@ -669,8 +641,34 @@ headers(layout *l, const char *buf, size_t len)
 
 /* --- files ---------------------------------------------------------------- */
 
+static work *
+work_new(const ent_matcher *m, const layout *lay)
+{
+	work *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return NULL;
+	w->m = m;
+	w->lay = lay;
+	if ((w->b = ent_mbatch_new(m, on_mhit, w)) == NULL) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void
+work_free(work *w)
+{
+	if (w == NULL)
+		return;
+	ent_mbatch_free(w->b);
+	free(w->cef);
+	free(w);
+}
+
 typedef struct job {
-	work w;
+	work *w;
 	const char *buf;
 	size_t len;
 } job;
@@ -680,7 +678,7 @@ run_job(void *arg)
 {
 	job *j = arg;
 
-	scan_lines(&j->w, j->buf, j->len);
+	scan_lines(j->w, j->buf, j->len);
 	return NULL;
 }
 
@@ -712,8 +710,6 @@ binary(const char *s, size_t n)
 	return memchr(s, '\0', n < 4096 ? n : 4096) != NULL;
 }
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
 ent_err
 ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
     ent_scan_stats *st, ent_msg *msg)
@@ -724,11 +720,11 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 	unsigned char magic[2] = { 0, 0 };
 	ent_err ret = ENT_OK;
 
-	pthread_once(&once, tables_init);
 	memset(&lay, 0, sizeof lay);
 	lay.sep = '\t';
-	snprintf(lay.unset, sizeof lay.unset, "-");
-	snprintf(lay.empty, sizeof lay.empty, "(empty)");
+	lay.unset_len = (size_t)snprintf(lay.unset, sizeof lay.unset, "-");
+	lay.empty_len = (size_t)snprintf(lay.empty, sizeof lay.empty,
+	    "(empty)");
 	lay.ts = lay.host = lay.uri = -1;
 	fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -743,6 +739,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		unsigned t = o->threads;
 		job jobs[64];
 		pthread_t tid[64];
+		int oom = 0;
 		uint64_t base = 0;
 
 		close(fd);
@@ -781,29 +778,37 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 			}
 			cut[t] = len;
 			for (unsigned i = 0; i < t; i++) {
-				memset(&jobs[i], 0, sizeof jobs[i]);
-				jobs[i].w.m = m;
-				jobs[i].w.lay = &lay;
+				jobs[i].w = work_new(m, &lay);
 				jobs[i].buf = map + cut[i];
 				jobs[i].len = cut[i + 1] - cut[i];
-				if (i > 0 && pthread_create(&tid[i], NULL,
-				    run_job, &jobs[i]) != 0)
-					run_job(&jobs[i]), tid[i] = 0;
+				oom |= jobs[i].w == NULL;
 			}
-			run_job(&jobs[0]);
-			for (unsigned i = 1; i < t; i++)
-				if (tid[i])
-					pthread_join(tid[i], NULL);
+			for (unsigned i = 1; i < t && !oom; i++)
+				if (pthread_create(&tid[i], NULL, run_job,
+				    &jobs[i]) != 0)
+					run_job(&jobs[i]), tid[i] = 0;
+			if (!oom) {
+				run_job(&jobs[0]);
+				for (unsigned i = 1; i < t; i++)
+					if (tid[i])
+						pthread_join(tid[i], NULL);
+			}
 		}
 		for (unsigned i = 0; i < t; i++) {
-			if (jobs[i].w.oom)
+			work *w = jobs[i].w;
+			if (oom || w->oom) {
 				ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
-			st->lines += jobs[i].w.lines;
-			st->malformed += jobs[i].w.malformed;
-			st->hits += jobs[i].w.nhits;
-			emit(o, path, lay.fmt, &jobs[i].w, base);
-			base += jobs[i].w.line;
+				oom = 1;
+			} else {
+				st->lines += w->lines;
+				st->malformed += w->malformed;
+				st->hits += w->nhits;
+				emit(o, path, lay.fmt, w, base);
+				base += w->line;
+			}
 		}
+		for (unsigned i = 0; i < t; i++)
+			work_free(jobs[i].w);
 		st->bytes += len;
 		st->format = lay.fmt;
 		if (o->progress)
@@ -817,19 +822,17 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		gzFile gz = gzdopen(fd, "rb");
 		size_t cap = 8 << 20, have = 0;
 		char *b = malloc(cap);
-		work w;
+		work *w = work_new(m, &lay);
 		int first = 1, r;
 		uint64_t base = 0, total = 0;
 
-		memset(&w, 0, sizeof w);
-		w.m = m;
-		w.lay = &lay;
-		if (gz == NULL || b == NULL) {
+		if (gz == NULL || b == NULL || w == NULL) {
 			if (gz)
 				gzclose(gz);
 			else
 				close(fd);
 			free(b);
+			work_free(w);
 			return ent_fail(msg, ENT_ENOMEM, "out of memory");
 		}
 		gzbuffer(gz, 1 << 20);
@@ -856,15 +859,19 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 			done = r > 0 ? (last ? (size_t)(last + 1 - b) : off) : len;
 			if (r > 0 && last == NULL && len == cap) {
 				/* a line longer than the buffer: skip it */
-				w.malformed++;
+				w->malformed++;
 				have = 0;
 				continue;
 			}
-			w.line = 0;
-			scan_lines(&w, b + off, done - off);
-			st->hits += w.nhits;
-			emit(o, path, lay.fmt, &w, base);
-			base += w.line;
+			w->line = 0;
+			scan_lines(w, b + off, done - off);
+			if (w->oom) {
+				ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
+				break;
+			}
+			st->hits += w->nhits;
+			emit(o, path, lay.fmt, w, base);
+			base += w->line;
 			total += done;
 			memmove(b, b + done, len - done);
 			have = len - done;
@@ -882,8 +889,10 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		}
 		gzclose(gz);
 		free(b);
-		st->lines += w.lines;
-		st->malformed += w.malformed;
+		st->lines += w->lines;
+		st->malformed += w->malformed;
+		emit(o, path, lay.fmt, w, base);	/* frees what is left */
+		work_free(w);
 		st->bytes += total;
 		st->format = lay.fmt;
 		layout_free(&lay);

@@ -342,6 +342,34 @@ lower(char *s)
 			*s = (char)(*s + 32);
 }
 
+/* Whether glibc's regcomp can compile e in bounded memory: it copies the
+ * tree under each '+' and {m,n} (so "a+++…" doubles it per '+'). The
+ * product of every such factor, counted as if all were nested, bounds the
+ * copies; a pattern over the bounds is skipped like a non-POSIX one. */
+static int
+regex_tame(const char *e)
+{
+	uint64_t copies = 1;
+
+	if (strlen(e) > 512)
+		return 0;
+	for (const char *p = e; *p; p++) {
+		uint64_t f = 1;
+		if (*p == '+')
+			f = 2;
+		else if (*p == '{') {	/* {m}, {m,} or {m,n} */
+			char *end;
+			unsigned long a = strtoul(p + 1, &end, 10), b = a;
+			if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+				b = strtoul(end + 1, NULL, 10);
+			f = (a > b ? a : b) + 1;
+		}
+		if (f > 256 || (copies *= f) > 256)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 add_entry(ent_warninglists *wl, ent_wl_kind kind, char *e, uint16_t list)
 {
@@ -394,9 +422,9 @@ add_entry(ent_warninglists *wl, ent_wl_kind kind, char *e, uint16_t list)
 		if (rl == NULL)
 			return -1;
 		wl->re_list = rl;
-		if (regcomp(&wl->re[wl->nre], e, REG_EXTENDED | REG_NOSUB |
-		    REG_ICASE) != 0)
-			return 0;	/* not POSIX: skipped */
+		if (!regex_tame(e) || regcomp(&wl->re[wl->nre], e,
+		    REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
+			return 0;	/* not POSIX, or too costly: skipped */
 		wl->re_list[wl->nre++] = list;
 		return 0;
 	}

@@ -21,8 +21,9 @@
 
 typedef struct ent_matcher ent_matcher;
 
-/* What a hit carries: the indicator and its provenance. Pointers into the
- * mapped file, valid until ent_matcher_close. */
+/* What a hit carries: the indicator and its provenance (pointers into the
+ * mapped file), and where it was found: the token of the caller's text
+ * and the number the caller gave that text. Valid during the call. */
 typedef struct ent_mhit {
 	uint32_t id;             /* the indicator's number in the matcher */
 	ent_type type;
@@ -30,6 +31,9 @@ typedef struct ent_mhit {
 	const char *value;       /* canonical */
 	const char *sources;     /* comma-separated */
 	const char *peers;       /* peers that corroborated it, comma-sep. */
+	const char *tok;         /* the token that hit */
+	size_t tok_len;
+	uint32_t ctx;            /* as given with its text */
 } ent_mhit;
 
 /* Opens the matcher at path, (re)building it from the store first when it
@@ -45,18 +49,32 @@ void ent_matcher_close(ent_matcher *m);
 uint64_t ent_matcher_count(const ent_matcher *m);
 uint64_t ent_matcher_bytes(const ent_matcher *m);
 
-/* Callback for each indicator a token hits; return non-zero to stop. */
-typedef int (*ent_mhit_fn)(const ent_mhit *hit, void *ctx);
+/* Called for each indicator a token hits; return non-zero to stop. */
+typedef int (*ent_mhit_fn)(const ent_mhit *hit, void *arg);
 
-/* Classifies one token (an address, "address:port", a network, a domain, a
- * URL, an e-mail address or a hash; anything else is ignored) and calls fn
- * for every indicator covering it. Returns the number of hits. Thread-safe.
+/*
+ * Look-ups go in batches, one batch per thread. A text given to a batch
+ * is cut into whole tokens; each token that could be an indicator (an
+ * address, "address:port", a network, a domain, a URL, an e-mail address
+ * or a hash) becomes keys, whose cache lines are fetched at once; the keys
+ * are looked up when the batch is full or flushed, and fn is called for
+ * each hit in the order of the texts. So a text must stay valid until the
+ * next ent_mbatch_flush.
  */
-int ent_matcher_token(const ent_matcher *m, const char *tok, size_t n,
-    ent_mhit_fn fn, void *ctx);
+typedef struct ent_mbatch ent_mbatch;
 
-/* A URL given as host and path separately (Zeek http: host, uri). */
-int ent_matcher_url(const ent_matcher *m, const char *host, size_t hn,
-    const char *path, size_t pn, ent_mhit_fn fn, void *ctx);
+ent_mbatch *ent_mbatch_new(const ent_matcher *m, ent_mhit_fn fn, void *arg);
+void ent_mbatch_free(ent_mbatch *b);
+
+/* Every token of s[0..n); ctx comes back with its hits. */
+void ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx);
+
+/* A URL given as host and path separately (Zeek http: host, uri); its hits
+ * name the path as the token. */
+void ent_mbatch_url(ent_mbatch *b, const char *host, size_t hn,
+    const char *path, size_t pn, uint32_t ctx);
+
+/* Looks up everything pending. Returns non-zero once fn asked to stop. */
+int ent_mbatch_flush(ent_mbatch *b);
 
 #endif
