@@ -24,7 +24,7 @@
 #include "entente/matcher.h"
 #include "store_int.h"
 
-#define MAGIC "ENTMTCH7"
+#define MAGIC "ENTMTCH8"
 
 typedef struct mhdr {
 	char magic[8];
@@ -34,6 +34,7 @@ typedef struct mhdr {
 	uint64_t off_slots, off_recs, off_pool, pool_len;
 	uint64_t types;               /* bit 1 << type for each type present */
 	uint64_t off_bloom, bloom_bits;
+	uint64_t dlabels;             /* bit n: a domain of n labels (63+) */
 } mhdr;
 
 /* A slot: the fingerprint's top 40 bits (bit 63 always set) and the
@@ -79,7 +80,7 @@ mum(uint64_t a, uint64_t b)
 /* A 64-bit fingerprint of tag || bytes (never 0): one multiply per 16
  * bytes, so that the keys of a log line cost little. Not cryptographic: a
  * match is always confirmed against the stored value. */
-static uint64_t
+static inline uint64_t
 fingerprint(uint8_t tag, const uint8_t *p, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)tag << 56) ^ n, a, b;
@@ -161,6 +162,17 @@ key_of(ent_type t, const char *v, size_t n, uint8_t *tag, uint8_t *k)
 	}
 	memcpy(k, v, n);
 	return n;
+}
+
+/* Labels of a name: 1 + its dots, at most 63. */
+static unsigned
+labels(const uint8_t *k, size_t n)
+{
+	unsigned l = 1;
+
+	for (size_t i = 0; i < n; i++)
+		l += k[i] == '.';
+	return l < 63 ? l : 63;
 }
 
 /* --- building -------------------------------------------------------------- */
@@ -378,6 +390,8 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 			h.v4plens |= 1ULL << k[0];
 		if (tag == TAG_NET6)
 			h.v6plens[k[0] / 64] |= 1ULL << (k[0] % 64);
+		if (tag == TAG_DOMAIN)
+			h.dlabels |= 1ULL << labels(k, kn);
 		fp = fingerprint(tag, k, kn);
 		for (j = fp & (h.cap - 1); slots[j]; j = (j + 1) & (h.cap - 1))
 			;
@@ -540,6 +554,7 @@ struct ent_mbatch {
 	void *arg;
 	int stop;
 	uint64_t types;           /* bit 1 << type for each type present */
+	uint64_t dlabels;         /* the matcher's domains' label counts */
 	const char *tok;          /* the token being classified */
 	uint32_t tok_len, ctx;
 	uint8_t v4p[33], v6p[129];/* network prefix lengths, longest first */
@@ -610,6 +625,7 @@ ent_mbatch_new(const ent_matcher *m, ent_mhit_fn fn, void *arg)
 	b->fn = fn;
 	b->arg = arg;
 	b->types = m->h->types;
+	b->dlabels = m->h->dlabels;
 	for (int p = 32; p >= 0; p--)
 		if (m->h->v4plens >> p & 1)
 			b->v4p[b->nv4p++] = (uint8_t)p;
@@ -697,7 +713,7 @@ room(ent_mbatch *b, size_t len, size_t nkeys)
 
 /* Adds the key of len bytes at off in the arena, and fetches its Bloom
  * word. */
-static void
+static inline void
 key_add(ent_mbatch *b, uint8_t tag, size_t off, size_t len)
 {
 	const ent_matcher *m = b->m;
@@ -751,12 +767,13 @@ ip_keys(ent_mbatch *b, int v6, const uint8_t *a)
 	}
 }
 
-/* A name and each parent that is not a lone label (a TLD). */
+/* A name and each parent that is not a lone label (a TLD), of as many
+ * labels as some domain of the matcher has. */
 static void
 domain_keys(ent_mbatch *b, const char *d, size_t n)
 {
 	uint8_t *p;
-	size_t off;
+	size_t off, nl;
 
 	if (n > 0 && d[n - 1] == '.')
 		n--;
@@ -764,14 +781,16 @@ domain_keys(ent_mbatch *b, const char *d, size_t n)
 		return;
 	p = room(b, n, n);
 	off = b->used;
-	for (size_t i = 0; i < n; i++)
+	nl = 1;
+	for (size_t i = 0; i < n; i++) {
 		p[i] = lc(d[i]);
+		nl += d[i] == '.';
+	}
 	b->used += n;
-	for (size_t i = 0; i < n;) {
+	for (size_t i = 0; nl > 1; nl--) {
 		const uint8_t *dot = memchr(p + i, '.', n - i);
-		if (dot == NULL)
-			break;
-		key_add(b, TAG_DOMAIN, off + i, n - i);
+		if (b->dlabels >> (nl < 63 ? nl : 63) & 1)
+			key_add(b, TAG_DOMAIN, off + i, n - i);
 		i = (size_t)(dot - p) + 1;
 	}
 }
@@ -1041,6 +1060,13 @@ word(ent_mbatch *b, const char *s, size_t n, unsigned any)
 			token(b, s + j, k - j);
 		j = k + 1;
 	}
+}
+
+int
+ent_mbatch_splits(unsigned char c)
+{
+	pthread_once(&kcls_once, kcls_init);
+	return (kcls[c] & K_HARD) != 0;
 }
 
 void

@@ -54,6 +54,7 @@ typedef struct layout {
 	char sep;               /* sets are split by the tokenizer's ',' */
 	char unset[16], empty[16];
 	size_t unset_len, empty_len;
+	int whole;              /* Zeek: sep ends tokens; lines go whole */
 	char *names[MAX_FIELDS];
 	int n, ts, host, uri;
 	char *store;            /* the names' text */
@@ -115,7 +116,9 @@ typedef struct hitrec {
  * timestamp. A hit names its text by the number of one of these. */
 typedef struct origin {
 	uint64_t line;
-	const char *field;      /* static, or in a layout */
+	const char *field;      /* static, or in a layout; NULL: see text */
+	const char *text;       /* a whole Zeek or CSV line, whose field is */
+	size_t text_len;        /* found for a hit by where its token lies */
 	const char *ts;
 	size_t ts_len;
 } origin;
@@ -140,12 +143,42 @@ typedef struct work {
 	int oom;
 } work;
 
+/* The field of a whole line (Zeek TSV, or CSV without quotes) that holds
+ * the token at tok: NULL if it is one that is not scanned (the timestamp,
+ * an unset or empty field, one past the header's). */
+static const char *
+field_at(const layout *l, const char *s, size_t n, const char *tok)
+{
+	char sep = l->fmt == ENT_SCAN_CSV ? ',' : l->sep;
+	const char *f = s, *e;
+	int k = 0;
+
+	for (const char *p; (p = memchr(f, sep, (size_t)(tok - f))) != NULL;
+	    f = p + 1)
+		k++;
+	if (k == l->ts || k >= l->n)
+		return NULL;
+	e = memchr(tok, sep, (size_t)(s + n - tok));
+	if (e == NULL)
+		e = s + n;
+	if (l->fmt == ENT_SCAN_ZEEK && (((size_t)(e - f) == l->unset_len &&
+	    memcmp(f, l->unset, l->unset_len) == 0) || ((size_t)(e - f) ==
+	    l->empty_len && memcmp(f, l->empty, l->empty_len) == 0)))
+		return NULL;
+	return l->names[k];
+}
+
 static int
 on_mhit(const ent_mhit *h, void *ctx)
 {
 	work *w = ctx;
 	const origin *o = &w->org[h->ctx];
+	const char *field = o->field;
 	hitrec *r;
+
+	if (field == NULL && (field = field_at(w->lay, o->text, o->text_len,
+	    h->tok)) == NULL)
+		return 0;
 
 	if (w->nhits == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
@@ -160,7 +193,7 @@ on_mhit(const ent_mhit *h, void *ctx)
 	r = &w->hits[w->nhits];
 	r->line = o->line;
 	r->ind = *h;
-	r->field = o->field;
+	r->field = field;
 	r->value = strndup(h->tok, h->tok_len);
 	r->value_len = h->tok_len;
 	r->ts = o->ts ? strndup(o->ts, o->ts_len) : NULL;
@@ -194,6 +227,8 @@ origin_of(work *w, const char *field)
 	o = &w->org[w->norg];
 	o->line = w->line;
 	o->field = field;
+	o->text = NULL;
+	o->text_len = 0;
 	o->ts = w->ts;
 	o->ts_len = w->ts_len;
 	return (uint32_t)w->norg++;
@@ -203,6 +238,57 @@ static void
 piece(work *w, const char *field, const char *s, size_t n)
 {
 	ent_mbatch_text(w->b, s, n, origin_of(w, field));
+}
+
+/* A whole line of fields but its timestamp (w->ts, if any), each hit's
+ * field found from where it lies. */
+static void
+whole(work *w, const char *s, size_t n)
+{
+	uint32_t ctx = origin_of(w, NULL);
+	const char *e = s + n;
+
+	w->org[ctx].text = s;
+	w->org[ctx].text_len = n;
+	if (w->ts != NULL) {
+		ent_mbatch_text(w->b, s, (size_t)(w->ts - s), ctx);
+		s = w->ts + w->ts_len;
+	}
+	ent_mbatch_text(w->b, s, (size_t)(e - s), ctx);
+}
+
+/* How many bytes of s[0..n) are c, eight at a time. */
+static size_t
+count_byte(const char *s, size_t n, char c)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t pat = ones * (unsigned char)c;
+	size_t k = 0, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, z;
+		memcpy(&x, s + i, 8);
+		x ^= pat;	/* a zero byte where s had c */
+		z = ~(((x & low7) + low7) | x | low7);
+		k += (size_t)(((z >> 7) * ones) >> 56);
+	}
+	for (; i < n; i++)
+		k += s[i] == c;
+	return k;
+}
+
+/* The i-th field of a line cut at sep. */
+static const char *
+nth_field(const char *s, size_t n, char sep, int i, size_t *len)
+{
+	const char *e = s + n, *p = s, *q;
+
+	while (i-- > 0 && (q = memchr(p, sep, (size_t)(e - p))) != NULL)
+		p = q + 1;
+	q = memchr(p, sep, (size_t)(e - p));
+	*len = (size_t)((q ? q : e) - p);
+	return p;
 }
 
 static void
@@ -220,6 +306,24 @@ line_zeek(work *w, const char *s, size_t n)
 	const char *f[MAX_FIELDS];
 	size_t fl[MAX_FIELDS], start = 0;
 	int k = 0;
+
+	if (l->whole) {	/* the line at once; a hit's field from its place */
+		if (count_byte(s, n, l->sep) + 1 != (size_t)l->n) {
+			w->malformed++;
+			return;
+		}
+		w->ts = l->ts >= 0 ? nth_field(s, n, l->sep, l->ts,
+		    &w->ts_len) : NULL;
+		if (l->host >= 0 && l->uri >= 0) {
+			size_t hl, ul;
+			const char *h = nth_field(s, n, l->sep, l->host, &hl);
+			const char *u = nth_field(s, n, l->sep, l->uri, &ul);
+			if (hl > 0 && strncmp(h, l->unset, hl) != 0)
+				url(w, h, hl, u, ul);
+		}
+		whole(w, s, n);
+		return;
+	}
 
 	for (;;) {
 		const char *e = memchr(s + start, l->sep, n - start);
@@ -317,11 +421,26 @@ line_zeek_json(work *w, const char *s, size_t n)
 
 /* BIND: "27-Nov-2026 13:42:54.123 client @0x.. 192.0.2.7#5353 (name):
  * query: name IN A +E(0)K (192.0.2.53)" */
+/* memmem for a word whose first byte is rare in the line. */
+static const char *
+find(const char *s, size_t n, const char *w, size_t wn)
+{
+	const char *e = s + n, *p = s;
+
+	while (e - p >= (ptrdiff_t)wn && (p = memchr(p, w[0],
+	    (size_t)(e - p) - wn + 1)) != NULL) {
+		if (memcmp(p, w, wn) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 static void
 line_bind(work *w, const char *s, size_t n)
 {
-	const char *c = memmem(s, n, "client ", 7), *q = memmem(s, n,
-	    "query: ", 7);
+	const char *c = find(s, n, "client ", 7), *q = c ? find(c, (size_t)(s +
+	    n - c), "query: ", 7) : NULL;
 	size_t tsl = c ? (size_t)(c - s) : 0;
 
 	if (c == NULL || q == NULL) {
@@ -499,6 +618,15 @@ line_csv(work *w, const char *s, size_t n)
 	int k = 0;
 
 	w->ts = NULL;
+	if (memchr(s, '"', n) == NULL) {	/* the line at once */
+		size_t fields = count_byte(s, n, ',') + 1;
+		if (l->ts >= 0)
+			w->ts = nth_field(s, n, ',', l->ts, &w->ts_len);
+		whole(w, s, n);
+		if (fields != (size_t)l->n)
+			w->malformed++;
+		return;
+	}
 	for (;;) {
 		const char *f = p, *comma;
 		size_t fl;
@@ -621,6 +749,7 @@ headers(layout *l, const char *buf, size_t len)
 		if (n > 14 && memcmp(p, "#separator \\x", 13) == 0) {
 			char hex[3] = { p[13], p[14], 0 };
 			l->sep = (char)strtol(hex, NULL, 16);
+			l->whole = ent_mbatch_splits((unsigned char)l->sep);
 		} else if (n > 14 && memcmp(p, "#unset_field", 12) == 0) {
 			snprintf(l->unset, sizeof l->unset, "%.*s",
 			    (int)(n - 13), p + 13);
@@ -722,6 +851,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 
 	memset(&lay, 0, sizeof lay);
 	lay.sep = '\t';
+	lay.whole = 1;
 	lay.unset_len = (size_t)snprintf(lay.unset, sizeof lay.unset, "-");
 	lay.empty_len = (size_t)snprintf(lay.empty, sizeof lay.empty,
 	    "(empty)");

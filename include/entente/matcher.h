@@ -74,6 +74,10 @@ void ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx);
 void ent_mbatch_url(ent_mbatch *b, const char *host, size_t hn,
     const char *path, size_t pn, uint32_t ctx);
 
+/* Whether byte c always ends a token (so that text holding fields cut by
+ * c may be given whole). */
+int ent_mbatch_splits(unsigned char c);
+
 /* Looks up everything pending. Returns non-zero once fn asked to stop. */
 int ent_mbatch_flush(ent_mbatch *b);
 
