@@ -902,6 +902,40 @@ classify(ent_mbatch *b, const char *t, size_t n)
 
 	if (n == 0 || n > ENT_VALUE_MAX)
 		return;
+	if ((slash = memchr(t, '/', n)) != NULL) {
+		scheme = memmem(t, n, "://", 3);
+		if (scheme == NULL) {	/* host/path: a URL, and the host */
+			if (!memchr(t, '.', n) && !memchr(t, ':', n))
+				return;	/* neither an address nor a name */
+			url_keys(b, t, (size_t)(slash - t), slash,
+			    n - (size_t)(slash - t));
+			classify(b, t, (size_t)(slash - t));
+			return;
+		}
+		/* a URL: the URL, and its host alone */
+		{
+			const char *host = scheme + 3, *end = t + n, *pe = host;
+			const char *h, *c;
+			size_t hn;
+			while (pe < end && *pe != '/' && *pe != '?' &&
+			    *pe != '#')
+				pe++;
+			hn = (size_t)(pe - host);
+			url_keys(b, host, hn, pe, (size_t)(end - pe));
+			if ((h = memchr(host, '@', hn)) != NULL) {	/* user */
+				hn -= (size_t)(h + 1 - host);
+				host = h + 1;
+			}
+			c = host[0] == '[' ? NULL : memchr(host, ':', hn);
+			if (c != NULL)	/* port */
+				hn = (size_t)(c - host);
+			if (host[0] == '[' && hn > 2)
+				classify(b, host + 1, hn - 2);
+			else
+				classify(b, host, hn);
+			return;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {	/* no branch on the bytes */
 		unsigned c = kcls[(unsigned char)t[i]];
 		any |= c;
@@ -910,47 +944,22 @@ classify(ent_mbatch *b, const char *t, size_t n)
 	}
 	if (any & K_AT)
 		at = memchr(t, '@', n);
-	if (any & K_SLASH) {
-		slash = memchr(t, '/', n);
-		if (colons)
-			scheme = memmem(t, n, "://", 3);
-	}
 	hashlen = !(any & K_NOT_HEX) && (n == 32 || n == 40 || n == 64);
 	if (!(any & (K_DOT | K_COLON)) && !hashlen)
 		return;	/* no address, name or hash has neither */
-	if (scheme != NULL) {	/* a URL: the URL, and its host alone */
-		const char *host = scheme + 3, *end = t + n, *pe = host, *h, *c;
-		size_t hn;
-		while (pe < end && *pe != '/' && *pe != '?' && *pe != '#')
-			pe++;
-		hn = (size_t)(pe - host);
-		url_keys(b, host, hn, pe, (size_t)(end - pe));
-		if ((h = memchr(host, '@', hn)) != NULL) {	/* userinfo */
-			hn -= (size_t)(h + 1 - host);
-			host = h + 1;
-		}
-		c = host[0] == '[' ? NULL : memchr(host, ':', hn);
-		if (c != NULL)	/* port */
-			hn = (size_t)(c - host);
-		if (host[0] == '[' && hn > 2)
-			classify(b, host + 1, hn - 2);
-		else
-			classify(b, host, hn);
-		return;
-	}
 	if (!(any & K_NOT_DIGDOT) && dots == 3) {
 		if (parse4(t, n, a) == 0)
 			ip_keys(b, 0, a);
 		return;
 	}
-	if (colons == 1 && dots == 3 && slash == NULL && at == NULL) {
+	if (colons == 1 && dots == 3 && at == NULL) {
 		const char *c = memchr(t, ':', n);	/* address:port */
 		if (parse4(t, (size_t)(c - t), a) == 0) {
 			ip_keys(b, 0, a);
 			return;
 		}
 	}
-	if (colons >= 2 && slash == NULL && at == NULL) {
+	if (colons >= 2 && at == NULL) {
 		char buf[64];
 		const char *pct = memchr(t, '%', n);	/* a zone */
 		size_t k = pct ? (size_t)(pct - t) : n;
@@ -976,7 +985,7 @@ classify(ent_mbatch *b, const char *t, size_t n)
 		key_put(b, TAG_HASH, low, n);
 		return;
 	}
-	if (at != NULL && slash == NULL) {	/* the domain part's case */
+	if (at != NULL) {	/* an e-mail address: the domain part's case */
 		size_t ln = (size_t)(at - t);
 		if (n > 0 && t[n - 1] == '.')
 			n--;
@@ -989,12 +998,6 @@ classify(ent_mbatch *b, const char *t, size_t n)
 			b->used += n;
 		}
 		domain_keys(b, at + 1, n - ln - 1);
-		return;
-	}
-	if (slash != NULL) {	/* host/path without a scheme */
-		url_keys(b, t, (size_t)(slash - t), slash,
-		    n - (size_t)(slash - t));
-		classify(b, t, (size_t)(slash - t));
 		return;
 	}
 	if (dots >= 1 && colons == 0 && at == NULL && (any & K_NOT_DIGDOT)) {
