@@ -278,14 +278,19 @@ count_byte(const char *s, size_t n, char c)
 	return k;
 }
 
-/* The i-th field of a line cut at sep. */
+/* The i-th field of a line cut at sep; NULL if it has fewer. */
 static const char *
 nth_field(const char *s, size_t n, char sep, int i, size_t *len)
 {
 	const char *e = s + n, *p = s, *q;
 
-	while (i-- > 0 && (q = memchr(p, sep, (size_t)(e - p))) != NULL)
+	for (; i > 0; i--) {
+		if ((q = memchr(p, sep, (size_t)(e - p))) == NULL) {
+			*len = 0;
+			return NULL;
+		}
 		p = q + 1;
+	}
 	q = memchr(p, sep, (size_t)(e - p));
 	*len = (size_t)((q ? q : e) - p);
 	return p;
@@ -318,7 +323,7 @@ line_zeek(work *w, const char *s, size_t n)
 			size_t hl, ul;
 			const char *h = nth_field(s, n, l->sep, l->host, &hl);
 			const char *u = nth_field(s, n, l->sep, l->uri, &ul);
-			if (hl > 0 && strncmp(h, l->unset, hl) != 0)
+			if (h && u && hl > 0 && strncmp(h, l->unset, hl) != 0)
 				url(w, h, hl, u, ul);
 		}
 		whole(w, s, n);
@@ -627,32 +632,41 @@ line_csv(work *w, const char *s, size_t n)
 			w->malformed++;
 		return;
 	}
-	for (;;) {
-		const char *f = p, *comma;
-		size_t fl;
-		if (p < e && *p == '"') {	/* to the closing quote */
-			const char *q = p + 1;
-			while ((q = memchr(q, '"', (size_t)(e - q))) != NULL &&
-			    q + 1 < e && q[1] == '"')
-				q += 2;
-			p = q ? q : e;
+	{	/* the fields first, for the timestamp may come last */
+		const char *f[MAX_FIELDS];
+		size_t fl[MAX_FIELDS];
+		for (;;) {
+			const char *comma, *b = p;
+			size_t bl;
+			if (p < e && *p == '"') {	/* to the closing quote */
+				const char *q = p + 1;
+				while ((q = memchr(q, '"', (size_t)(e - q))) !=
+				    NULL && q + 1 < e && q[1] == '"')
+					q += 2;
+				p = q ? q : e;
+			}
+			comma = memchr(p, ',', (size_t)(e - p));
+			bl = (size_t)((comma ? comma : e) - b);
+			if (bl >= 2 && b[0] == '"' && b[bl - 1] == '"') {
+				b++;
+				bl -= 2;
+			}
+			if (k < l->n) {
+				f[k] = b;
+				fl[k] = bl;
+			}
+			k++;
+			if (comma == NULL)
+				break;
+			p = comma + 1;
 		}
-		comma = memchr(p, ',', (size_t)(e - p));
-		fl = (size_t)((comma ? comma : e) - f);
-		if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
-			f++;
-			fl -= 2;
+		if (l->ts >= 0 && l->ts < k) {
+			w->ts = f[l->ts];
+			w->ts_len = fl[l->ts];
 		}
-		if (k == l->ts) {
-			w->ts = f;
-			w->ts_len = fl;
-		} else if (k < l->n) {
-			piece(w, l->names[k], f, fl);
-		}
-		k++;
-		if (comma == NULL)
-			break;
-		p = comma + 1;
+		for (int i = 0; i < k && i < l->n; i++)
+			if (i != l->ts)
+				piece(w, l->names[i], f[i], fl[i]);
 	}
 	if (k != l->n)
 		w->malformed++;

@@ -41,6 +41,15 @@ gzip -c "$L/dns.log" >"$T/dns.log.gz"
 ok "$(cmp -s "$T/gz.out" tests/data/cli/scan-dns-log.out; echo $?)" "gzip is read transparently"
 "$E" --home "$G" scan --json --no-record - <"$L/named.log" 2>/dev/null | sed 's|"file":"-"|"file":"named.log"|' >"$T/stdin.out"
 ok "$(cmp -s "$T/stdin.out" tests/data/cli/scan-named-log.out; echo $?)" "standard input is read (format detected)"
+# CSV: a quoted field holds commas; a short line has no timestamp, and its
+# last field is scanned (the look-ups take whole lines, fields found after)
+printf 'src,note,dst,time\n"185.86.148.7, x",ok,10.0.0.1,2026-11-27\n192.0.2.1,"a,b",185.86.148.9\n' >"$T/q.csv"
+"$E" --home "$G" scan --json --no-record "$T/q.csv" 2>/dev/null | python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    print(o["line"], o["field"], o["value"], o.get("ts", "-"))' >"$T/q.out"
+ok "$(printf '2 src 185.86.148.7 2026-11-27\n3 dst 185.86.148.9 -\n' | cmp -s - "$T/q.out"; echo $?)" "CSV: quoted commas, and a short line's last field: $(tr '\n' ';' <"$T/q.out")"
 printf 'abc\0def 1.2.3.4\n' >"$T/bin"
 "$E" --home "$G" scan --no-record "$T/bin" >/dev/null 2>"$T/err"; rc=$?
 ok "$([ $rc = 2 ] && grep -q 'looks binary' "$T/err"; echo $?)" "a binary file is refused with a message"
