@@ -112,6 +112,8 @@ fingerprint(uint8_t tag, const uint8_t *p, size_t n)
 enum { TAG_V4 = 'A', TAG_V6 = 'B', TAG_NET4 = 'N', TAG_NET6 = 'M',
 	TAG_DOMAIN = 'D', TAG_EMAIL = 'E', TAG_URL = 'U', TAG_HASH = 'H' };
 
+static int parse4(const char *s, size_t n, uint8_t a[4]);
+
 /* The key of a canonical indicator: tag and bytes into k (>= 17 bytes, or
  * the value's length). Returns the key length, 0 if none. */
 static size_t
@@ -121,15 +123,16 @@ key_of(ent_type t, const char *v, size_t n, uint8_t *tag, uint8_t *k)
 	const char *slash;
 
 	switch (t) {
-	case ENT_TYPE_IPV4:
+	case ENT_TYPE_IPV4:	/* canonical: no leading zeros */
+		*tag = TAG_V4;
+		return parse4(v, n, k) == 0 ? 4 : 0;
 	case ENT_TYPE_IPV6:
 		if (n >= sizeof buf)
 			return 0;
 		memcpy(buf, v, n);
 		buf[n] = '\0';
-		*tag = t == ENT_TYPE_IPV4 ? TAG_V4 : TAG_V6;
-		return inet_pton(t == ENT_TYPE_IPV4 ? AF_INET : AF_INET6, buf,
-		    k) == 1 ? (t == ENT_TYPE_IPV4 ? 4 : 16) : 0;
+		*tag = TAG_V6;
+		return inet_pton(AF_INET6, buf, k) == 1 ? 16 : 0;
 	case ENT_TYPE_IPV4_NET:
 	case ENT_TYPE_IPV6_NET:
 		slash = memchr(v, '/', n);
@@ -280,24 +283,22 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 		mrec r;
 		uint64_t fp;
 		int64_t at;
-		char *save = NULL, *copy;
 
 		if (t <= 0 || t >= ENT_TYPE_COUNT || v == NULL)
 			continue;
 		/* info: "sources\0peers\0", shared by equal strings */
 		info.len = 0;
-		copy = strdup(src ? src : "");
-		for (char *w = strtok_r(copy, ",", &save); w != NULL;
-		    w = strtok_r(NULL, ",", &save)) {
-			unsigned long id = strtoul(w, NULL, 10);
-			if (id < nnames && names[id]) {
+		for (const char *w = src ? src : ""; *w;) {	/* "1,4,7" */
+			char *end;
+			unsigned long id = strtoul(w, &end, 10);
+			if (end > w && id < nnames && names[id]) {
 				if (info.len && buf_put(&info, ",", 1))
 					goto out;
 				if (buf_put(&info, names[id], strlen(names[id])))
 					goto out;
 			}
+			w = *end ? end + 1 : end;
 		}
-		free(copy);
 		if (buf_put(&info, "", 1))
 			goto out;
 		for (size_t peers = 0; crc == SQLITE_ROW;) {	/* merge join */
