@@ -773,7 +773,7 @@ ip_keys(ent_mbatch *b, int v6, const uint8_t *a)
 static void
 domain_keys(ent_mbatch *b, const char *d, size_t n)
 {
-	uint8_t *p;
+	uint8_t *p, at[ENT_DOMAIN_MAX + 1];	/* after each dot */
 	size_t off, nl;
 
 	if (n > 0 && d[n - 1] == '.')
@@ -782,17 +782,18 @@ domain_keys(ent_mbatch *b, const char *d, size_t n)
 		return;
 	p = room(b, n, n);
 	off = b->used;
-	nl = 1;
-	for (size_t i = 0; i < n; i++) {
+	nl = 0;
+	for (size_t i = 0; i < n; i++) {	/* lower case; where labels start */
 		p[i] = lc(d[i]);
+		at[nl] = (uint8_t)(i + 1);
 		nl += d[i] == '.';
 	}
 	b->used += n;
-	for (size_t i = 0; nl > 1; nl--) {
-		const uint8_t *dot = memchr(p + i, '.', n - i);
-		if (b->dlabels >> (nl < 63 ? nl : 63) & 1)
-			key_add(b, TAG_DOMAIN, off + i, n - i);
-		i = (size_t)(dot - p) + 1;
+	/* the name has nl + 1 labels; the suffix from at[j - 1] has nl - j + 1 */
+	for (size_t j = 0; j < nl; j++) {
+		size_t from = j ? at[j - 1] : 0, labels = nl - j + 1;
+		if (b->dlabels >> (labels < 63 ? labels : 63) & 1)
+			key_add(b, TAG_DOMAIN, off + from, n - from);
 	}
 }
 
@@ -889,6 +890,19 @@ parse4(const char *s, size_t n, uint8_t a[4])
 	return i == n ? 0 : -1;
 }
 
+/* The first "://" of s[0..n), or NULL. */
+static const char *
+scheme_sep(const char *s, size_t n)
+{
+	const char *e = s + n;
+
+	for (const char *c = s; (c = memchr(c, ':', (size_t)(e - c))) != NULL &&
+	    e - c >= 3; c++)
+		if (c[1] == '/' && c[2] == '/')
+			return c;
+	return NULL;
+}
+
 /* The keys of one token: an address, "address:port", a network, a domain,
  * "host:port", a URL (and its host), an e-mail address (and its domain) or
  * a hash; anything else has none. */
@@ -904,7 +918,7 @@ classify(ent_mbatch *b, const char *t, size_t n)
 	if (n == 0 || n > ENT_VALUE_MAX)
 		return;
 	if ((slash = memchr(t, '/', n)) != NULL) {
-		scheme = memmem(t, n, "://", 3);
+		scheme = scheme_sep(t, n);
 		if (scheme == NULL) {	/* host/path: a URL, and the host */
 			if (!memchr(t, '.', n) && !memchr(t, ':', n))
 				return;	/* neither an address nor a name */
@@ -1043,7 +1057,7 @@ word(ent_mbatch *b, const char *s, size_t n, unsigned any)
 {
 	const char *c;
 
-	if ((any & K_COLON) && (c = memmem(s, n, "://", 3)) != NULL) {
+	if ((any & K_COLON) && (c = scheme_sep(s, n)) != NULL) {
 		while (c > s && ((c[-1] | 32) >= 'a' && (c[-1] | 32) <= 'z'))
 			c--;	/* the scheme */
 		token(b, c, (size_t)(s + n - c));
