@@ -1,0 +1,585 @@
+/*
+ * tokens.c — looking text up in the matcher (see entente/matcher.h): text
+ * is cut into words and words into tokens in one pass over a table of
+ * byte classes; each token that could be an indicator becomes keys; keys
+ * go in batches whose cache lines are fetched ahead, and are looked up
+ * when a batch is full.
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entente/limits.h"
+#include "matcher_int.h"
+
+/* --- look-ups, in batches ----------------------------------------------- */
+
+#define MB_KEYS  512          /* keys looked up together, at most */
+#define MB_ARENA 65536        /* bytes of their keys */
+
+typedef struct mkey {
+	uint64_t fp;
+	const char *tok;          /* the token it came from */
+	uint32_t tok_len, ctx;
+	uint32_t off;             /* its bytes in the arena */
+	uint16_t len;
+	uint8_t tag, maybe;       /* maybe: the Bloom filter may hold it */
+} mkey;
+
+struct ent_mbatch {
+	const ent_matcher *m;
+	ent_mhit_fn fn;
+	void *arg;
+	int stop;
+	uint64_t types;           /* bit 1 << type for each type present */
+	uint64_t dlabels;         /* the matcher's domains' label counts */
+	const char *tok;          /* the token being classified */
+	uint32_t tok_len, ctx;
+	uint8_t v4p[33], v6p[129];/* network prefix lengths, longest first */
+	int nv4p, nv6p;
+	size_t n, used;
+	mkey keys[MB_KEYS];
+	uint8_t arena[MB_ARENA];
+};
+
+/* What each byte can be part of, to cut and classify tokens in one pass:
+ * the bits of a token's bytes ORed together say all that the fast paths
+ * need (the K_NOT bits say what every byte is). */
+enum {
+	K_HARD = 1,        /* ends a word: white space, quotes, brackets, ',' */
+	K_SOFT = 2,        /* ends a token within a word (not a URL): = * ! $ */
+	K_DOT = 4,
+	K_COLON = 8,
+	K_AT = 16,
+	K_SLASH = 32,
+	K_NOT_DIGDOT = 64, /* not a digit or '.' */
+	K_NOT_NAME = 128,  /* not a letter, digit, '-', '_' or '.' */
+	K_NOT_HEX = 256,   /* not a hex digit */
+};
+static uint16_t kcls[256];
+static pthread_once_t kcls_once = PTHREAD_ONCE_INIT;
+
+static void
+kcls_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		int digit = c >= '0' && c <= '9', alpha = (c | 32) >= 'a' &&
+		    (c | 32) <= 'z';
+		kcls[c] = (uint16_t)((digit || c == '.' ? 0 : K_NOT_DIGDOT) |
+		    (digit || alpha || c == '-' || c == '_' || c == '.' ? 0 :
+		    K_NOT_NAME) | (digit || ((c | 32) >= 'a' && (c | 32) <= 'f') ?
+		    0 : K_NOT_HEX) | (c < 32 || c == 127 ? K_HARD : 0));
+	}
+	for (const char *p = " \"'<>(){}|,;\\^`"; *p; p++)
+		kcls[(unsigned char)*p] |= K_HARD;
+	kcls['='] |= K_SOFT;
+	kcls['*'] |= K_SOFT;
+	kcls['!'] |= K_SOFT;
+	kcls['$'] |= K_SOFT;
+	kcls['.'] |= K_DOT;
+	kcls[':'] |= K_COLON;
+	kcls['@'] |= K_AT;
+	kcls['/'] |= K_SLASH;
+}
+
+#define HAS(b, t) ((b)->types & (1ULL << (t)))
+
+static inline uint8_t
+lc(char c)
+{
+	return (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+ent_mbatch *
+ent_mbatch_new(const ent_matcher *m, ent_mhit_fn fn, void *arg)
+{
+	ent_mbatch *b = malloc(sizeof *b);
+
+	if (b == NULL)
+		return NULL;
+	pthread_once(&kcls_once, kcls_init);
+	memset(b, 0, offsetof(ent_mbatch, keys));
+	b->m = m;
+	b->fn = fn;
+	b->arg = arg;
+	b->types = m->h->types;
+	b->dlabels = m->h->dlabels;
+	for (int p = 32; p >= 0; p--)
+		if (m->h->v4plens >> p & 1)
+			b->v4p[b->nv4p++] = (uint8_t)p;
+	for (int p = 128; p >= 0; p--)
+		if (m->h->v6plens[p / 64] >> (p % 64) & 1)
+			b->v6p[b->nv6p++] = (uint8_t)p;
+	return b;
+}
+
+void
+ent_mbatch_free(ent_mbatch *b)
+{
+	free(b);
+}
+
+/* Confirms a key the Bloom filter may hold against the record its
+ * fingerprint leads to, and reports the hit. */
+static void
+resolve(ent_mbatch *b, const mkey *k)
+{
+	const ent_matcher *m = b->m;
+	uint64_t mask = m->h->cap - 1, want = SLOT_FP(k->fp);
+
+	for (uint64_t j = k->fp & mask; m->slots[j]; j = (j + 1) & mask) {
+		const mrec *r;
+		const char *v;
+		uint8_t t2, k2[ENT_VALUE_MAX + 17];
+		size_t kn2;
+		ent_mhit hit;
+
+		if ((m->slots[j] & ~REC_MASK) != want)
+			continue;
+		r = &m->recs[m->slots[j] & REC_MASK];
+		v = m->pool + r->value;
+		kn2 = matcher_key((ent_type)r->type, v, strlen(v), &t2, k2);
+		if (t2 != k->tag || kn2 != k->len ||
+		    memcmp(k2, b->arena + k->off, kn2) != 0)
+			continue;	/* a fingerprint collision: no hit */
+		hit.id = (uint32_t)(m->slots[j] & REC_MASK);
+		hit.type = (ent_type)r->type;
+		hit.tlp = (ent_tlp)r->tlp;
+		hit.value = v;
+		hit.sources = m->pool + r->info;
+		hit.peers = hit.sources + strlen(hit.sources) + 1;
+		hit.tok = k->tok;
+		hit.tok_len = k->tok_len;
+		hit.ctx = k->ctx;
+		if (b->fn(&hit, b->arg) != 0)
+			b->stop = 1;
+		return;
+	}
+}
+
+int
+ent_mbatch_flush(ent_mbatch *b)
+{
+	const ent_matcher *m = b->m;
+	uint64_t mask = m->h->cap - 1, bits = m->h->bloom_bits;
+
+	/* the Bloom words were fetched as the keys came; fetch the slots of
+	 * those it may hold, then look them up, in order */
+	for (size_t i = 0; i < b->n; i++) {
+		mkey *k = &b->keys[i];
+		uint64_t bm = BLOOM_MASK(k->fp);
+		k->maybe = (m->bloom[BLOOM_WORD(k->fp, bits)] & bm) == bm;
+		if (k->maybe)
+			__builtin_prefetch(&m->slots[k->fp & mask]);
+	}
+	for (size_t i = 0; i < b->n && !b->stop; i++)
+		if (b->keys[i].maybe)
+			resolve(b, &b->keys[i]);
+	b->n = 0;
+	b->used = 0;
+	return b->stop;
+}
+
+/* Room for len bytes of keys and nkeys keys, flushing first if need be. */
+static uint8_t *
+room(ent_mbatch *b, size_t len, size_t nkeys)
+{
+	if (b->n + nkeys > MB_KEYS || b->used + len > MB_ARENA)
+		ent_mbatch_flush(b);
+	return b->arena + b->used;
+}
+
+/* Adds the key of len bytes at off in the arena, and fetches its Bloom
+ * word. */
+static inline void
+key_add(ent_mbatch *b, uint8_t tag, size_t off, size_t len)
+{
+	const ent_matcher *m = b->m;
+	mkey *k = &b->keys[b->n++];
+
+	k->fp = fingerprint(tag, b->arena + off, len);
+	k->tok = b->tok;
+	k->tok_len = (uint32_t)b->tok_len;
+	k->ctx = b->ctx;
+	k->off = (uint32_t)off;
+	k->len = (uint16_t)len;
+	k->tag = tag;
+	__builtin_prefetch(&m->bloom[BLOOM_WORD(k->fp, m->h->bloom_bits)]);
+}
+
+/* One key of bytes k. */
+static void
+key_put(ent_mbatch *b, uint8_t tag, const void *k, size_t len)
+{
+	memcpy(room(b, len, 1), k, len);
+	key_add(b, tag, b->used, len);
+	b->used += len;
+}
+
+/* An address, and each network of the matcher's prefix lengths that would
+ * hold it, longest first. */
+static void
+ip_keys(ent_mbatch *b, int v6, const uint8_t *a)
+{
+	size_t alen = v6 ? 16 : 4, np = (size_t)(v6 ? b->nv6p : b->nv4p);
+	const uint8_t *pl = v6 ? b->v6p : b->v4p;
+	uint8_t *p;
+
+	if (!(v6 ? HAS(b, ENT_TYPE_IPV6) || HAS(b, ENT_TYPE_IPV6_NET) :
+	    HAS(b, ENT_TYPE_IPV4) || HAS(b, ENT_TYPE_IPV4_NET)))
+		return;
+	p = room(b, alen + (alen + 1) * np, np + 1);
+	memcpy(p, a, alen);
+	key_add(b, v6 ? TAG_V6 : TAG_V4, b->used, alen);
+	b->used += alen;
+	for (size_t i = 0; i < np; i++) {
+		p = b->arena + b->used;
+		p[0] = pl[i];
+		for (size_t j = 0; j < alen; j++) {
+			int bits = pl[i] - (int)j * 8;
+			p[1 + j] = a[j] & (bits >= 8 ? 0xff : bits <= 0 ? 0 :
+			    (uint8_t)(0xff << (8 - bits)));
+		}
+		key_add(b, v6 ? TAG_NET6 : TAG_NET4, b->used, alen + 1);
+		b->used += alen + 1;
+	}
+}
+
+/* A name and each parent that is not a lone label (a TLD), of as many
+ * labels as some domain of the matcher has. */
+static void
+domain_keys(ent_mbatch *b, const char *d, size_t n)
+{
+	uint8_t *p, at[ENT_DOMAIN_MAX + 1];	/* after each dot */
+	size_t off, nl;
+
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (n == 0 || n > ENT_DOMAIN_MAX || !HAS(b, ENT_TYPE_DOMAIN))
+		return;
+	p = room(b, n, n);
+	off = b->used;
+	nl = 0;
+	for (size_t i = 0; i < n; i++) {	/* lower case; where labels start */
+		p[i] = lc(d[i]);
+		at[nl] = (uint8_t)(i + 1);
+		nl += d[i] == '.';
+	}
+	b->used += n;
+	/* the name has nl + 1 labels; the suffix from at[j - 1] has nl - j + 1 */
+	for (size_t j = 0; j < nl; j++) {
+		size_t from = j ? at[j - 1] : 0, labels = nl - j + 1;
+		if (b->dlabels >> (labels < 63 ? labels : 63) & 1)
+			key_add(b, TAG_DOMAIN, off + from, n - from);
+	}
+}
+
+/* A URL given as host and path: canonicalised once (host case, dot
+ * segments, %-encoding, port), then each host suffix × path prefix, as
+ * Safe Browsing does. */
+static void
+url_keys(ent_mbatch *b, const char *host, size_t hn, const char *path,
+    size_t pn)
+{
+	char canon_in[ENT_VALUE_MAX + 8], url[ENT_VALUE_MAX + 8];
+	ent_indicator ind;
+	const char *h, *p, *slash;
+	size_t hl, full, q;
+
+	if (hn + pn + 8 > sizeof canon_in || hn == 0 ||
+	    !HAS(b, ENT_TYPE_URL))
+		return;
+	memcpy(canon_in, "http://", 7);
+	memcpy(canon_in + 7, host, hn);
+	memcpy(canon_in + 7 + hn, path, pn);
+	if (ent_indicator_parse(&ind, canon_in, 7 + hn + pn, ENT_TYPE_URL,
+	    NULL) != ENT_OK)
+		return;
+	h = ind.value + 7;	/* after "http://" */
+	slash = strchr(h, '/');
+	hl = slash ? (size_t)(slash - h) : strlen(h);
+	p = h + hl;
+	full = strlen(p);
+	q = strcspn(p, "?");
+	for (size_t hs = 0; hs < hl;) {
+		size_t prefixes[64], np = 0;
+		const char *dot;
+		prefixes[np++] = full;
+		if (q < full)
+			prefixes[np++] = q;
+		for (size_t i = 1; i < q && np < 64; i++)
+			if (p[i] == '/' || i == 1)
+				prefixes[np++] = i == 1 ? 1 : i + 1;
+		for (size_t k = 0; k < np; k++) {
+			size_t plen = prefixes[k];
+			if (plen > q && plen != full)
+				continue;
+			memcpy(url, h + hs, hl - hs);
+			memcpy(url + hl - hs, p, plen);
+			key_put(b, TAG_URL, url, hl - hs + plen);
+		}
+		dot = memchr(h + hs, '.', hl - hs);
+		if (dot == NULL)
+			break;
+		hs = (size_t)(dot - h) + 1;
+	}
+}
+
+void
+ent_mbatch_url(ent_mbatch *b, const char *host, size_t hn, const char *path,
+    size_t pn, uint32_t ctx)
+{
+	b->tok = path;
+	b->tok_len = (uint32_t)pn;
+	b->ctx = ctx;
+	url_keys(b, host, hn, path, pn);
+}
+
+/* The first "://" of s[0..n), or NULL. */
+static const char *
+scheme_sep(const char *s, size_t n)
+{
+	const char *e = s + n;
+
+	for (const char *c = s; (c = memchr(c, ':', (size_t)(e - c))) != NULL &&
+	    e - c >= 3; c++)
+		if (c[1] == '/' && c[2] == '/')
+			return c;
+	return NULL;
+}
+
+/* The keys of one token: an address, "address:port", a network, a domain,
+ * "host:port", a URL (and its host), an e-mail address (and its domain) or
+ * a hash; anything else has none. */
+static void
+classify(ent_mbatch *b, const char *t, size_t n)
+{
+	uint8_t a[16];
+	unsigned any = 0;
+	size_t dots = 0, colons = 0;
+	const char *at = NULL, *slash = NULL, *scheme = NULL;
+	int hashlen;
+
+	if (n == 0 || n > ENT_VALUE_MAX)
+		return;
+	if ((slash = memchr(t, '/', n)) != NULL) {
+		scheme = scheme_sep(t, n);
+		if (scheme == NULL) {	/* host/path: a URL, and the host */
+			if (!memchr(t, '.', n) && !memchr(t, ':', n))
+				return;	/* neither an address nor a name */
+			url_keys(b, t, (size_t)(slash - t), slash,
+			    n - (size_t)(slash - t));
+			classify(b, t, (size_t)(slash - t));
+			return;
+		}
+		/* a URL: the URL, and its host alone */
+		{
+			const char *host = scheme + 3, *end = t + n, *pe = host;
+			const char *h, *c;
+			size_t hn;
+			while (pe < end && *pe != '/' && *pe != '?' &&
+			    *pe != '#')
+				pe++;
+			hn = (size_t)(pe - host);
+			url_keys(b, host, hn, pe, (size_t)(end - pe));
+			if ((h = memchr(host, '@', hn)) != NULL) {	/* user */
+				hn -= (size_t)(h + 1 - host);
+				host = h + 1;
+			}
+			c = host[0] == '[' ? NULL : memchr(host, ':', hn);
+			if (c != NULL)	/* port */
+				hn = (size_t)(c - host);
+			if (host[0] == '[' && hn > 2)
+				classify(b, host + 1, hn - 2);
+			else
+				classify(b, host, hn);
+			return;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {	/* no branch on the bytes */
+		unsigned c = kcls[(unsigned char)t[i]];
+		any |= c;
+		dots += (c & K_DOT) != 0;
+		colons += (c & K_COLON) != 0;
+	}
+	if (any & K_AT)
+		at = memchr(t, '@', n);
+	hashlen = !(any & K_NOT_HEX) && (n == 32 || n == 40 || n == 64);
+	if (!(any & (K_DOT | K_COLON)) && !hashlen)
+		return;	/* no address, name or hash has neither */
+	if (!(any & K_NOT_DIGDOT) && dots == 3) {
+		if (matcher_parse4(t, n, a) == 0)
+			ip_keys(b, 0, a);
+		return;
+	}
+	if (colons == 1 && dots == 3 && at == NULL) {
+		const char *c = memchr(t, ':', n);	/* address:port */
+		if (matcher_parse4(t, (size_t)(c - t), a) == 0) {
+			ip_keys(b, 0, a);
+			return;
+		}
+	}
+	if (colons >= 2 && at == NULL) {
+		char buf[64];
+		const char *pct = memchr(t, '%', n);	/* a zone */
+		size_t k = pct ? (size_t)(pct - t) : n;
+		if (k >= sizeof buf)
+			return;
+		memcpy(buf, t, k);
+		buf[k] = '\0';
+		if (inet_pton(AF_INET6, buf, a) != 1)
+			return;
+		if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+			ip_keys(b, 0, a + 12);
+		else
+			ip_keys(b, 1, a);
+		return;
+	}
+	if (hashlen) {
+		uint8_t low[64];
+		if (!HAS(b, ENT_TYPE_MD5) && !HAS(b, ENT_TYPE_SHA1) &&
+		    !HAS(b, ENT_TYPE_SHA256))
+			return;
+		for (size_t i = 0; i < n; i++)
+			low[i] = lc(t[i]);
+		key_put(b, TAG_HASH, low, n);
+		return;
+	}
+	if (at != NULL) {	/* an e-mail address: the domain part's case */
+		size_t ln = (size_t)(at - t);
+		if (n > 0 && t[n - 1] == '.')
+			n--;
+		if (HAS(b, ENT_TYPE_EMAIL)) {
+			uint8_t *p = room(b, n, 1);
+			memcpy(p, t, ln + 1);
+			for (size_t i = ln + 1; i < n; i++)
+				p[i] = lc(t[i]);
+			key_add(b, TAG_EMAIL, b->used, n);
+			b->used += n;
+		}
+		domain_keys(b, at + 1, n - ln - 1);
+		return;
+	}
+	if (dots >= 1 && colons == 0 && at == NULL && (any & K_NOT_DIGDOT)) {
+		domain_keys(b, t, n);
+		return;
+	}
+	if (colons == 1 && dots >= 1 && at == NULL)	/* host:port */
+		domain_keys(b, t, (size_t)((const char *)memchr(t, ':', n) - t));
+}
+
+/* A token cut from a word: "[2001:db8::1]:443" loses its brackets, and
+ * what surrounds a token in prose goes: "(evil.com).", "[1.2.3.4]:". */
+static void
+token(ent_mbatch *b, const char *t, size_t n)
+{
+	if (n > 2 && t[0] == '[') {
+		const char *rb = memchr(t, ']', n);
+		if (rb != NULL) {
+			t++;
+			n = (size_t)(rb - t);
+		}
+	}
+	while (n > 0 && (t[0] == '[' || t[0] == '.' || t[0] == '-' ||
+	    t[0] == '/' || (t[0] == ':' && (n < 2 || t[1] != ':'))))
+		t++, n--;
+	while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ':' || t[n - 1] == ']'
+	    || t[n - 1] == '-' || t[n - 1] == '?' || t[n - 1] == '#'))
+		n--;
+	if (n < 4)	/* "a.co" is the shortest thing worth a look-up */
+		return;
+	b->tok = t;
+	b->tok_len = (uint32_t)n;
+	classify(b, t, n);
+}
+
+/* A word (between hard bytes) that any says has a '.' or ':', or that is
+ * long enough to hold a hash: a URL keeps its '=' and '&', other words
+ * are split at the soft bytes. Only a token with a '.' or ':' can be an
+ * address or a name; else only a hash, of 32, 40 or 64 hex digits. */
+static void
+word(ent_mbatch *b, const char *s, size_t n, unsigned any)
+{
+	const char *c;
+
+	if ((any & K_COLON) && (c = scheme_sep(s, n)) != NULL) {
+		while (c > s && ((c[-1] | 32) >= 'a' && (c[-1] | 32) <= 'z'))
+			c--;	/* the scheme */
+		token(b, c, (size_t)(s + n - c));
+		return;
+	}
+	if (!(any & K_SOFT)) {
+		if ((any & (K_DOT | K_COLON)) || n == 32 || n == 40 || n == 64)
+			token(b, s, n);
+		return;
+	}
+	for (size_t j = 0; j < n;) {
+		size_t k = j;
+		unsigned acc = 0;
+		while (k < n && !((acc |= kcls[(unsigned char)s[k]]) & K_SOFT))
+			k++;
+		if (k > j && ((acc & (K_DOT | K_COLON)) || k - j == 32 ||
+		    k - j == 40 || k - j == 64))
+			token(b, s + j, k - j);
+		j = k + 1;
+	}
+}
+
+int
+ent_mbatch_splits(unsigned char c)
+{
+	pthread_once(&kcls_once, kcls_init);
+	return (kcls[c] & K_HARD) != 0;
+}
+
+void
+ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	b->ctx = ctx;
+	while (i < n) {
+		unsigned any = 0;
+		size_t start, len;
+		uint8_t a[4];
+
+		while (i < n && (kcls[u[i]] & K_HARD))
+			i++;
+		/* cut the word and classify it in the same pass */
+		for (start = i; i < n; i++) {
+			unsigned c = kcls[u[i]];
+			if (c & K_HARD)
+				break;
+			any |= c;
+		}
+		len = i - start;
+		if (len < 4)
+			continue;
+		if (!(any & (K_DOT | K_COLON))) {
+			if (len >= 32)	/* maybe a hash */
+				word(b, s + start, len, any);
+			continue;
+		}
+		/* the common cases at once: an address, a name */
+		if (!(any & K_NOT_DIGDOT)) {
+			if (u[start] == '.' || u[i - 1] == '.')
+				word(b, s + start, len, any);
+			else if (matcher_parse4(s + start, len, a) == 0) {
+				b->tok = s + start;
+				b->tok_len = (uint32_t)len;
+				ip_keys(b, 0, a);
+			}
+			continue;
+		}
+		if (!(any & K_NOT_NAME) && u[start] != '.' && u[start] != '-' &&
+		    u[i - 1] != '.' && u[i - 1] != '-') {
+			b->tok = s + start;
+			b->tok_len = (uint32_t)len;
+			domain_keys(b, s + start, len);
+			continue;
+		}
+		word(b, s + start, len, any);
+	}
+}
