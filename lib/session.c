@@ -546,7 +546,16 @@ open_side(side *sd, ent_node *node, ent_store *store, const char *peer,
 		return *ctx ? ent_fail(msg, ENT_ENOMEM, "out of memory") :
 		    ENT_ECRYPTO;
 	}
-	if ((ret = conn_connect(&sd->c, *ctx, sd->peer.addr, &lim, msg)))
+	/* a server under a flood cuts off handshakes: try twice more, after
+	 * half a second and a second and a half (nothing has been sent) */
+	for (int tries = 0;; tries++) {
+		ret = conn_connect(&sd->c, *ctx, sd->peer.addr, &lim, msg);
+		if (ret != ENT_EPROTO || tries == 2 || msg == NULL ||
+		    strstr(msg->text, "TLS handshake failed") == NULL)
+			break;
+		usleep(tries ? 1500000 : 500000);
+	}
+	if (ret != ENT_OK)
 		goto fail;
 	if (sodium_memcmp(conn_peer_key(sd->c), sd->peer.pk, 32) != 0) {
 		ret = ent_fail(msg, ENT_ECRYPTO, "%s at %s presented a key that "
