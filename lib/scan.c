@@ -1,10 +1,11 @@
 /*
- * scan.c — the guard's readers and tokenizer (see entente/scan.h).
+ * scan.c — the guard's log readers, files and threads (see entente/scan.h).
  *
  * A file is read whole (mmap) and cut at line boundaries into one chunk per
  * thread, or streamed in blocks when it is gzip or standard input. Each
- * reader turns a line into (field, text) pieces; the tokenizer cuts a piece
- * into whole tokens and asks the matcher about each.
+ * reader hands the matcher's batch (tokens.c) the texts of a line with
+ * their origin (line, field, timestamp): a field at a time, or a Zeek or
+ * CSV line whole, the field of a hit then found from where its token lies.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -126,7 +127,6 @@ typedef struct origin {
 #define ORIGINS 1024
 
 typedef struct work {
-	const ent_matcher *m;
 	ent_mbatch *b;
 	const layout *lay;
 	uint64_t line;          /* relative to the chunk */
@@ -424,8 +424,6 @@ line_zeek_json(work *w, const char *s, size_t n)
 	json_decref(o);
 }
 
-/* BIND: "27-Nov-2026 13:42:54.123 client @0x.. 192.0.2.7#5353 (name):
- * query: name IN A +E(0)K (192.0.2.53)" */
 /* memmem for a word whose first byte is rare in the line. */
 static const char *
 find(const char *s, size_t n, const char *w, size_t wn)
@@ -441,6 +439,8 @@ find(const char *s, size_t n, const char *w, size_t wn)
 	return NULL;
 }
 
+/* BIND: "27-Nov-2026 13:42:54.123 client @0x.. 192.0.2.7#5353 (name):
+ * query: name IN A +E(0)K (192.0.2.53)" */
 static void
 line_bind(work *w, const char *s, size_t n)
 {
@@ -791,7 +791,6 @@ work_new(const ent_matcher *m, const layout *lay)
 
 	if (w == NULL)
 		return NULL;
-	w->m = m;
 	w->lay = lay;
 	if ((w->b = ent_mbatch_new(m, on_mhit, w)) == NULL) {
 		free(w);
@@ -800,11 +799,25 @@ work_new(const ent_matcher *m, const layout *lay)
 	return w;
 }
 
+/* Drops the hits of a chunk. */
+static void
+hits_free(work *w)
+{
+	for (size_t i = 0; i < w->nhits; i++) {
+		free(w->hits[i].value);
+		free(w->hits[i].ts);
+	}
+	free(w->hits);
+	w->hits = NULL;
+	w->nhits = w->cap = 0;
+}
+
 static void
 work_free(work *w)
 {
 	if (w == NULL)
 		return;
+	hits_free(w);
 	ent_mbatch_free(w->b);
 	free(w->cef);
 	free(w);
@@ -838,12 +851,8 @@ emit(const ent_scan_opts *o, const char *file, ent_scan_format fmt,
 		    r->value_len, r->ts, r->ts_len, &r->ind };
 		if (!stop && o->on_hit && o->on_hit(&h, o->ctx) != 0)
 			stop = 1;
-		free(r->value);
-		free(r->ts);
 	}
-	free(w->hits);
-	w->hits = NULL;
-	w->nhits = w->cap = 0;
+	hits_free(w);
 	return stop;
 }
 
@@ -865,7 +874,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 
 	memset(&lay, 0, sizeof lay);
 	lay.sep = '\t';
-	lay.whole = 1;
+	lay.whole = ent_mbatch_splits('\t');
 	lay.unset_len = (size_t)snprintf(lay.unset, sizeof lay.unset, "-");
 	lay.empty_len = (size_t)snprintf(lay.empty, sizeof lay.empty,
 	    "(empty)");
@@ -1035,7 +1044,6 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		free(b);
 		st->lines += w->lines;
 		st->malformed += w->malformed;
-		emit(o, path, lay.fmt, w, base);	/* frees what is left */
 		work_free(w);
 		st->bytes += total;
 		st->format = lay.fmt;

@@ -549,10 +549,14 @@ open_side(side *sd, ent_node *node, ent_store *store, const char *peer,
 	/* a server under a flood cuts off handshakes: try twice more, after
 	 * half a second and a second and a half (nothing has been sent) */
 	for (int tries = 0;; tries++) {
-		ret = conn_connect(&sd->c, *ctx, sd->peer.addr, &lim, msg);
-		if (ret != ENT_EPROTO || tries == 2 || msg == NULL ||
-		    strstr(msg->text, "TLS handshake failed") == NULL)
+		ent_msg why = { "" };
+		ret = conn_connect(&sd->c, *ctx, sd->peer.addr, &lim, &why);
+		if (ret != ENT_EPROTO || tries == 2 || strncmp(why.text,
+		    "TLS handshake failed", 20) != 0) {
+			if (ret != ENT_OK && msg != NULL)
+				*msg = why;
 			break;
+		}
 		usleep(tries ? 1500000 : 500000);
 	}
 	if (ret != ENT_OK)

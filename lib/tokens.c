@@ -448,7 +448,7 @@ classify(ent_mbatch *b, const char *t, size_t n)
 	}
 	if (at != NULL) {	/* an e-mail address: the domain part's case */
 		size_t ln = (size_t)(at - t);
-		if (n > 0 && t[n - 1] == '.')
+		if (t[n - 1] == '.')
 			n--;
 		if (HAS(b, ENT_TYPE_EMAIL)) {
 			uint8_t *p = room(b, n, 1);
@@ -461,11 +461,11 @@ classify(ent_mbatch *b, const char *t, size_t n)
 		domain_keys(b, at + 1, n - ln - 1);
 		return;
 	}
-	if (dots >= 1 && colons == 0 && at == NULL && (any & K_NOT_DIGDOT)) {
+	if (dots >= 1 && colons == 0 && (any & K_NOT_DIGDOT)) {
 		domain_keys(b, t, n);
 		return;
 	}
-	if (colons == 1 && dots >= 1 && at == NULL)	/* host:port */
+	if (colons == 1 && dots >= 1)	/* host:port */
 		domain_keys(b, t, (size_t)((const char *)memchr(t, ':', n) - t));
 }
 
