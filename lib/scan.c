@@ -1,11 +1,14 @@
 /*
  * scan.c — the guard's log readers, files and threads (see entente/scan.h).
  *
- * A file is read whole (mmap) and cut at line boundaries into one chunk per
- * thread, or streamed in blocks when it is gzip or standard input. Each
+ * A file is read whole (mmap) and cut at line boundaries into parts that
+ * the threads share, or streamed in blocks when it is gzip or standard
+ * input. Each
  * reader hands the matcher's batch (tokens.c) the texts of a line with
- * their origin (line, field, timestamp): a field at a time, or a Zeek or
- * CSV line whole, the field of a hit then found from where its token lies.
+ * their origin (line, field, timestamp): a field at a time, or several
+ * fields at once (a Zeek or CSV line, what follows a combined line's
+ * timestamp, a BIND query and the rest), the field of a hit then found
+ * from where its token lies.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -122,8 +125,9 @@ typedef struct hitrec {
 typedef struct origin {
 	uint64_t line;
 	const char *field;      /* static, or in a layout; NULL: see text */
-	const char *text;       /* a whole Zeek or CSV line, whose field is */
-	size_t text_len;        /* found for a hit by where its token lies */
+	const char *text;       /* a text of several fields (a Zeek or CSV */
+	size_t text_len;        /* line, ...): a hit's field is found from */
+	                        /* where its token lies */
 	const char *ts;
 	size_t ts_len;
 } origin;
@@ -172,6 +176,37 @@ field_at(const layout *l, const char *s, size_t n, const char *tok)
 	return l->names[k];
 }
 
+/* The field of a combined line's text after the timestamp that holds the
+ * token at tok: the request, referer and user agent are the first, second
+ * and third pair of quotes ('\"' escapes one); NULL elsewhere (status,
+ * bytes). */
+static const char *
+combined_field_at(const char *s, size_t n, const char *tok)
+{
+	static const char *const quoted[] = { "request", "referer",
+	    "user_agent" };
+	const char *e = s + n;
+	int before = 0, total = 0;
+
+	for (const char *p = s; total < 6 && (p = memchr(p, '"',
+	    (size_t)(e - p))) != NULL; p++)
+		if (p == s || p[-1] != '\\') {
+			total++;
+			before += p < tok;
+		}
+	return before % 2 == 1 && before < total ? quoted[before / 2] : NULL;
+}
+
+/* The field of a BIND line's text after "query: ": the name asked, then
+ * the rest. */
+static const char *
+bind_field_at(const char *s, size_t n, const char *tok)
+{
+	const char *sp = memchr(s, ' ', n);
+
+	return sp == NULL || tok < sp ? "query" : "text";
+}
+
 static int
 on_mhit(const ent_mhit *h, void *ctx)
 {
@@ -180,8 +215,10 @@ on_mhit(const ent_mhit *h, void *ctx)
 	const char *field = o->field;
 	hitrec *r;
 
-	if (field == NULL && (field = field_at(w->lay, o->text, o->text_len,
-	    h->tok)) == NULL)
+	if (field == NULL && (field = w->lay->fmt == ENT_SCAN_COMBINED ?
+	    combined_field_at(o->text, o->text_len, h->tok) :
+	    w->lay->fmt == ENT_SCAN_BIND ? bind_field_at(o->text, o->text_len,
+	    h->tok) : field_at(w->lay, o->text, o->text_len, h->tok)) == NULL)
 		return 0;
 
 	if (w->nhits == w->cap) {
@@ -244,16 +281,25 @@ piece(work *w, const char *field, const char *s, size_t n)
 	ent_mbatch_text(w->b, s, n, origin_of(w, field));
 }
 
-/* A whole line of fields but its timestamp (w->ts, if any), each hit's
- * field found from where it lies. */
-static void
-whole(work *w, const char *s, size_t n)
+/* The origin of a text of several fields, each hit's field found from
+ * where its token lies in s[0..n). */
+static uint32_t
+origin_text(work *w, const char *s, size_t n)
 {
 	uint32_t ctx = origin_of(w, NULL);
-	const char *e = s + n;
 
 	w->org[ctx].text = s;
 	w->org[ctx].text_len = n;
+	return ctx;
+}
+
+/* A whole line of fields but its timestamp (w->ts, if any). */
+static void
+whole(work *w, const char *s, size_t n)
+{
+	uint32_t ctx = origin_text(w, s, n);
+	const char *e = s + n;
+
 	if (w->ts != NULL) {
 		ent_mbatch_text(w->b, s, (size_t)(w->ts - s), ctx);
 		s = w->ts + w->ts_len;
@@ -475,22 +521,21 @@ line_bind(work *w, const char *s, size_t n)
 		if (hash)
 			piece(w, "client", p, (size_t)(hash - p));
 	}
-	{	/* the name asked */
-		const char *p = q + 7, *e = s + n, *sp = memchr(p, ' ',
-		    (size_t)(e - p));
-		piece(w, "query", p, sp ? (size_t)(sp - p) : (size_t)(e - p));
-		if (sp)
-			piece(w, "text", sp, (size_t)(e - sp));
+	{	/* the name asked and the rest, at once */
+		size_t tn = (size_t)(s + n - q - 7);
+		ent_mbatch_text(w->b, q + 7, tn, origin_text(w, q + 7, tn));
 	}
 }
 
 /* Apache/nginx combined: ip - user [time] "request" status bytes
- * "referer" "user agent" */
+ * "referer" "user agent". What follows the timestamp goes to the matcher
+ * at once, a hit's field found from the quotes before it. */
 static void
 line_combined(work *w, const char *s, size_t n)
 {
-	const char *e = s + n, *sp = memchr(s, ' ', n), *lb, *rb, *q[6];
+	const char *e = s + n, *sp = memchr(s, ' ', n), *lb, *rb, *p;
 	int k = 0;
+	uint32_t ctx;
 
 	lb = memchr(s, '[', n);
 	rb = lb ? memchr(lb, ']', (size_t)(e - lb)) : NULL;
@@ -498,22 +543,18 @@ line_combined(work *w, const char *s, size_t n)
 		w->malformed++;
 		return;
 	}
-	for (const char *p = rb; k < 6 && (p = memchr(p + 1, '"',
-	    (size_t)(e - p - 1))) != NULL;)
-		if (p[-1] != '\\')
-			q[k++] = p;
-	if (k < 2) {
+	for (p = rb; k < 2 && (p = memchr(p + 1, '"', (size_t)(e - p - 1))) !=
+	    NULL;)
+		k += p[-1] != '\\';
+	if (k < 2) {	/* no request */
 		w->malformed++;
 		return;
 	}
 	w->ts = lb + 1;
 	w->ts_len = (size_t)(rb - lb - 1);
 	piece(w, "remote_addr", s, (size_t)(sp - s));
-	piece(w, "request", q[0] + 1, (size_t)(q[1] - q[0] - 1));
-	if (k >= 4)
-		piece(w, "referer", q[2] + 1, (size_t)(q[3] - q[2] - 1));
-	if (k >= 6)
-		piece(w, "user_agent", q[4] + 1, (size_t)(q[5] - q[4] - 1));
+	ctx = origin_text(w, rb + 1, (size_t)(e - rb - 1));
+	ent_mbatch_text(w->b, rb + 1, (size_t)(e - rb - 1), ctx);
 }
 
 /* CEF: CEF:0|vendor|product|version|id|name|severity|k=v k=v ... with \|,
