@@ -62,6 +62,17 @@ struct ent_matcher {
 	const uint64_t *bloom;
 };
 
+/* x as read from memory on a little-endian machine: byte j in bits 8j. */
+static inline uint64_t
+le64(uint64_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(x);
+#else
+	return x;
+#endif
+}
+
 /* The two halves of a 128-bit product, folded. */
 static inline uint64_t
 mum(uint64_t a, uint64_t b)
@@ -109,6 +120,17 @@ enum { TAG_V4 = 'A', TAG_V6 = 'B', TAG_NET4 = 'N', TAG_NET6 = 'M',
  * the value's length). Returns the key length, 0 if none. */
 size_t matcher_key(ent_type t, const char *v, size_t n, uint8_t *tag,
     uint8_t *k);
+
+/* The byte classes of p[0..n) as masks, one for each 64 bytes (the last
+ * padded with hard bytes), bit i for byte i: bytes that end a word, '.',
+ * ':', those that end a token within a word (= * ! $), bytes that are not
+ * a digit or '.', bytes that cannot be in a name.
+ * By the table (vector 0) or the CPU's vector instructions when it has
+ * them (vector 1; tokens.c uses these). Returns whether it has them. */
+typedef struct kmask {
+	uint64_t hard, dot, colon, soft, ndd, nn;
+} kmask;
+int matcher_masks(const unsigned char *p, size_t n, kmask *m, int vector);
 
 /* Strict dotted-quad parse (no leading zeros); 0 on success. */
 int matcher_parse4(const char *s, size_t n, uint8_t a[4]);

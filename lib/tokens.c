@@ -56,9 +56,12 @@ enum {
 	K_NOT_DIGDOT = 64, /* not a digit or '.' */
 	K_NOT_NAME = 128,  /* not a letter, digit, '-', '_' or '.' */
 	K_NOT_HEX = 256,   /* not a hex digit */
+	K_PATH = 512,      /* ends a URL's host: / ? # */
 };
 static uint16_t kcls[256];
 static pthread_once_t kcls_once = PTHREAD_ONCE_INIT;
+
+static void masks_choose(void);
 
 static void
 kcls_init(void)
@@ -80,7 +83,10 @@ kcls_init(void)
 	kcls['.'] |= K_DOT;
 	kcls[':'] |= K_COLON;
 	kcls['@'] |= K_AT;
-	kcls['/'] |= K_SLASH;
+	kcls['/'] |= K_SLASH | K_PATH;
+	kcls['?'] |= K_PATH;
+	kcls['#'] |= K_PATH;
+	masks_choose();
 }
 
 #define HAS(b, t) ((b)->types & (1ULL << (t)))
@@ -246,13 +252,36 @@ ip_keys(ent_mbatch *b, int v6, const uint8_t *a)
 	}
 }
 
+/* Eight bytes with 'A'-'Z' made lower case. */
+static inline uint64_t
+lower8(uint64_t x)
+{
+	const uint64_t h = 0x8080808080808080ULL, l7 = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t y = x & l7;
+	uint64_t ge_a = y + 0x3f3f3f3f3f3f3f3fULL;	/* high bit: >= 'A' */
+	uint64_t gt_z = y + 0x2525252525252525ULL;	/* high bit: > 'Z' */
+
+	return x | ((ge_a & ~gt_z & ~x & h) >> 2);	/* ASCII only */
+}
+
+/* The high bit of each byte of x that is '.'. */
+static inline uint64_t
+dots8(uint64_t x)
+{
+	const uint64_t l7 = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t y = x ^ 0x2e2e2e2e2e2e2e2eULL;
+
+	return ~(((y & l7) + l7) | y | l7);
+}
+
 /* A name and each parent that is not a lone label (a TLD), of as many
- * labels as some domain of the matcher has. */
+ * labels as some domain of the matcher has. Lower-cased eight bytes at a
+ * time. */
 static void
 domain_keys(ent_mbatch *b, const char *d, size_t n)
 {
 	uint8_t *p, at[ENT_DOMAIN_MAX + 1];	/* after each dot */
-	size_t off, nl;
+	size_t off, nl = 0, i = 0;
 
 	if (n > 0 && d[n - 1] == '.')
 		n--;
@@ -260,11 +289,19 @@ domain_keys(ent_mbatch *b, const char *d, size_t n)
 		return;
 	p = room(b, n, n);
 	off = b->used;
-	nl = 0;
-	for (size_t i = 0; i < n; i++) {	/* lower case; where labels start */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, dot;
+		memcpy(&x, d + i, 8);
+		x = lower8(x);
+		memcpy(p + i, &x, 8);
+		for (dot = dots8(le64(x)); dot; dot &= dot - 1)
+			at[nl++] = (uint8_t)(i + (size_t)__builtin_ctzll(dot) /
+			    8 + 1);
+	}
+	for (; i < n; i++) {
 		p[i] = lc(d[i]);
-		at[nl] = (uint8_t)(i + 1);
-		nl += d[i] == '.';
+		if (d[i] == '.')
+			at[nl++] = (uint8_t)(i + 1);
 	}
 	b->used += n;
 	/* the name has nl + 1 labels; the suffix from at[j - 1] has nl - j + 1 */
@@ -349,65 +386,33 @@ scheme_sep(const char *s, size_t n)
 	return NULL;
 }
 
-/* The keys of one token: an address, "address:port", a network, a domain,
- * "host:port", a URL (and its host), an e-mail address (and its domain) or
- * a hash; anything else has none. */
+/* The keys of a token with no '/': an address, "address:port", a
+ * network, a domain, "host:port", an e-mail address (and its domain) or a
+ * hash; anything else has none. */
 static void
-classify(ent_mbatch *b, const char *t, size_t n)
+host_keys(ent_mbatch *b, const char *t, size_t n)
 {
 	uint8_t a[16];
 	unsigned any = 0;
 	size_t dots = 0, colons = 0;
-	const char *at = NULL, *slash = NULL, *scheme = NULL;
+	const char *at = NULL;
 	int hashlen;
 
 	if (n == 0 || n > ENT_VALUE_MAX)
 		return;
-	if ((slash = memchr(t, '/', n)) != NULL) {
-		scheme = scheme_sep(t, n);
-		if (scheme == NULL) {	/* host/path: a URL, and the host */
-			if (!memchr(t, '.', n) && !memchr(t, ':', n))
-				return;	/* neither an address nor a name */
-			url_keys(b, t, (size_t)(slash - t), slash,
-			    n - (size_t)(slash - t));
-			classify(b, t, (size_t)(slash - t));
-			return;
-		}
-		/* a URL: the URL, and its host alone */
-		{
-			const char *host = scheme + 3, *end = t + n, *pe = host;
-			const char *h, *c;
-			size_t hn;
-			while (pe < end && *pe != '/' && *pe != '?' &&
-			    *pe != '#')
-				pe++;
-			hn = (size_t)(pe - host);
-			url_keys(b, host, hn, pe, (size_t)(end - pe));
-			if ((h = memchr(host, '@', hn)) != NULL) {	/* user */
-				hn -= (size_t)(h + 1 - host);
-				host = h + 1;
-			}
-			c = host[0] == '[' ? NULL : memchr(host, ':', hn);
-			if (c != NULL)	/* port */
-				hn = (size_t)(c - host);
-			if (host[0] == '[' && hn > 2)
-				classify(b, host + 1, hn - 2);
-			else
-				classify(b, host, hn);
-			return;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {	/* no branch on the bytes */
-		unsigned c = kcls[(unsigned char)t[i]];
-		any |= c;
-		dots += (c & K_DOT) != 0;
-		colons += (c & K_COLON) != 0;
-	}
-	if (any & K_AT)
-		at = memchr(t, '@', n);
+	for (size_t i = 0; i < n; i++)
+		any |= kcls[(unsigned char)t[i]];
 	hashlen = !(any & K_NOT_HEX) && (n == 32 || n == 40 || n == 64);
 	if (!(any & (K_DOT | K_COLON)) && !hashlen)
 		return;	/* no address, name or hash has neither */
+	if (!(any & K_NOT_DIGDOT) || (any & K_COLON)) {	/* counted if need be */
+		for (size_t i = 0; i < n; i++) {
+			dots += t[i] == '.';
+			colons += t[i] == ':';
+		}
+	}
+	if (any & K_AT)
+		at = memchr(t, '@', n);
 	if (!(any & K_NOT_DIGDOT) && dots == 3) {
 		if (matcher_parse4(t, n, a) == 0)
 			ip_keys(b, 0, a);
@@ -461,12 +466,56 @@ classify(ent_mbatch *b, const char *t, size_t n)
 		domain_keys(b, at + 1, n - ln - 1);
 		return;
 	}
-	if (dots >= 1 && colons == 0 && (any & K_NOT_DIGDOT)) {
+	if ((any & K_DOT) && colons == 0 && (any & K_NOT_DIGDOT)) {
 		domain_keys(b, t, n);
 		return;
 	}
-	if (colons == 1 && dots >= 1)	/* host:port */
+	if (colons == 1 && (any & K_DOT))	/* host:port */
 		domain_keys(b, t, (size_t)((const char *)memchr(t, ':', n) - t));
+}
+
+/* The keys of one token: a URL (and its host) or host/path, else those
+ * of host_keys. */
+static void
+classify(ent_mbatch *b, const char *t, size_t n)
+{
+	const char *slash, *scheme;
+
+	if (n == 0 || n > ENT_VALUE_MAX)
+		return;
+	if ((slash = memchr(t, '/', n)) == NULL) {
+		host_keys(b, t, n);
+		return;
+	}
+	scheme = scheme_sep(t, n);
+	if (scheme == NULL) {	/* host/path: a URL, and the host */
+		if (!memchr(t, '.', n) && !memchr(t, ':', n))
+			return;	/* neither an address nor a name */
+		url_keys(b, t, (size_t)(slash - t), slash,
+		    n - (size_t)(slash - t));
+		host_keys(b, t, (size_t)(slash - t));
+		return;
+	}
+	{	/* a URL: the URL, and its host alone */
+		const char *host = scheme + 3, *end = t + n, *pe = host;
+		const char *h, *c;
+		size_t hn;
+		while (pe < end && !(kcls[(unsigned char)*pe] & K_PATH))
+			pe++;
+		hn = (size_t)(pe - host);
+		url_keys(b, host, hn, pe, (size_t)(end - pe));
+		if ((h = memchr(host, '@', hn)) != NULL) {	/* user */
+			hn -= (size_t)(h + 1 - host);
+			host = h + 1;
+		}
+		c = host[0] == '[' ? NULL : memchr(host, ':', hn);
+		if (c != NULL)	/* port */
+			hn = (size_t)(c - host);
+		if (host[0] == '[' && hn > 2)
+			host_keys(b, host + 1, hn - 2);
+		else
+			host_keys(b, host, hn);
+	}
 }
 
 /* A token cut from a word: "[2001:db8::1]:443" loses its brackets, and
@@ -533,53 +582,303 @@ ent_mbatch_splits(unsigned char c)
 	return (kcls[c] & K_HARD) != 0;
 }
 
-void
-ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
+/* --- cutting words: the byte classes of 64 bytes at a time ---------------- */
+
+/* The masks of nb blocks of 64 bytes from p (the last one n - 64 * (nb -
+ * 1) bytes long, padded with hard bytes). The scalar way, from the table
+ * (and the reference for the vector way). */
+static void
+masks_table(const unsigned char *p, size_t n, kmask *m, size_t nb)
+{
+	for (size_t k = 0; k < nb; k++, m++) {
+		size_t e = n - 64 * k < 64 ? n - 64 * k : 64;
+		memset(m, 0, sizeof *m);
+		for (size_t i = 0; i < e; i++) {
+			unsigned c = kcls[p[64 * k + i]];
+			m->hard |= (uint64_t)(c & K_HARD) << i;
+			m->dot |= (uint64_t)((c & K_DOT) != 0) << i;
+			m->colon |= (uint64_t)((c & K_COLON) != 0) << i;
+			m->soft |= (uint64_t)((c & K_SOFT) != 0) << i;
+			m->ndd |= (uint64_t)((c & K_NOT_DIGDOT) != 0) << i;
+			m->nn |= (uint64_t)((c & K_NOT_NAME) != 0) << i;
+		}
+		if (e < 64) {	/* past the end: hard */
+			m->hard |= ~0ULL << e;
+			m->ndd |= ~0ULL << e;
+			m->nn |= ~0ULL << e;
+		}
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* AVX2: the hard bytes by two 16-entry tables, one for each nibble (a bit
+ * per group of the set that shares a high nibble), the rest by compares. */
+__attribute__((target("avx2"))) static void
+masks_avx2(const unsigned char *p, size_t n, kmask *m, size_t nb)
+{
+	/* bit 0: 0x00-0x1f; 1: space " ' ( ) ,; 2: ; < >; 3: \ ^; 4: `;
+	 * 5: { | } DEL */
+	const __m256i lo_t = _mm256_setr_epi8(
+	    0x13, 0x01, 0x03, 0x01, 0x01, 0x01, 0x01, 0x03,
+	    0x03, 0x03, 0x01, 0x25, 0x2f, 0x21, 0x0d, 0x21,
+	    0x13, 0x01, 0x03, 0x01, 0x01, 0x01, 0x01, 0x03,
+	    0x03, 0x03, 0x01, 0x25, 0x2f, 0x21, 0x0d, 0x21);
+	const __m256i hi_t = _mm256_setr_epi8(
+	    0x01, 0x01, 0x02, 0x04, 0x00, 0x08, 0x10, 0x20,
+	    0, 0, 0, 0, 0, 0, 0, 0,
+	    0x01, 0x01, 0x02, 0x04, 0x00, 0x08, 0x10, 0x20,
+	    0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	const __m256i c0 = _mm256_set1_epi8('0'), c9 = _mm256_set1_epi8(9);
+	const __m256i ca = _mm256_set1_epi8('a'), cz = _mm256_set1_epi8(25);
+	const __m256i c20 = _mm256_set1_epi8(0x20);
+	const __m256i cdot = _mm256_set1_epi8('.'), ccolon = _mm256_set1_epi8(':');
+	const __m256i cdash = _mm256_set1_epi8('-'), cus = _mm256_set1_epi8('_');
+	const __m256i ceq = _mm256_set1_epi8('='), cstar = _mm256_set1_epi8('*');
+	const __m256i cbang = _mm256_set1_epi8('!'), cdollar = _mm256_set1_epi8('$');
+
+	if (n < 32) {	/* too short to load */
+		masks_table(p, n, m, nb);
+		return;
+	}
+	for (size_t i = 0; 32 * i < n; i++) {	/* 32 bytes at a time; at */
+		/* the end, the 32 that end the text, the masks shifted down */
+		size_t rem = n - 32 * i, cut = rem < 32 ? 32 - rem : 0;
+		const unsigned char *q = p + 32 * i - cut;
+		__m256i x, lo, hi, t, d, l, digit, alpha, dot, colon, dd, name;
+		__m256i soft;
+		uint64_t hard, dt, cl, sf, ndd, nn;
+		kmask *mk = &m[i / 2];
+
+		x = _mm256_loadu_si256((const __m256i *)q);
+		lo = _mm256_and_si256(x, nib);
+		hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
+		t = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo),
+		    _mm256_shuffle_epi8(hi_t, hi));
+		d = _mm256_sub_epi8(x, c0);
+		l = _mm256_sub_epi8(_mm256_or_si256(x, c20), ca);
+		digit = _mm256_cmpeq_epi8(_mm256_min_epu8(d, c9), d);
+		alpha = _mm256_cmpeq_epi8(_mm256_min_epu8(l, cz), l);
+		dot = _mm256_cmpeq_epi8(x, cdot);
+		colon = _mm256_cmpeq_epi8(x, ccolon);
+		dd = _mm256_or_si256(digit, dot);
+		name = _mm256_or_si256(_mm256_or_si256(dd, alpha),
+		    _mm256_or_si256(_mm256_cmpeq_epi8(x, cdash),
+		    _mm256_cmpeq_epi8(x, cus)));
+		soft = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, ceq),
+		    _mm256_cmpeq_epi8(x, cstar)), _mm256_or_si256(
+		    _mm256_cmpeq_epi8(x, cbang), _mm256_cmpeq_epi8(x, cdollar)));
+		hard = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(t,
+		    zero)) >> cut;
+		dt = (uint32_t)_mm256_movemask_epi8(dot) >> cut;
+		cl = (uint32_t)_mm256_movemask_epi8(colon) >> cut;
+		sf = (uint32_t)_mm256_movemask_epi8(soft) >> cut;
+		ndd = ~(uint32_t)_mm256_movemask_epi8(dd) >> cut;
+		nn = ~(uint32_t)_mm256_movemask_epi8(name) >> cut;
+		if (cut)	/* past the end: hard */
+			hard |= (~0ULL << rem) & 0xffffffffULL;
+		if (i % 2 == 0) {
+			mk->hard = hard | ~0ULL << 32;	/* until the next half */
+			mk->dot = dt;
+			mk->colon = cl;
+			mk->soft = sf;
+			mk->ndd = ndd;
+			mk->nn = nn;
+		} else {
+			mk->hard = (mk->hard & 0xffffffffULL) | hard << 32;
+			mk->dot |= dt << 32;
+			mk->colon |= cl << 32;
+			mk->soft |= sf << 32;
+			mk->ndd |= ndd << 32;
+			mk->nn |= nn << 32;
+		}
+	}
+}
+
+static void (*masks_fn)(const unsigned char *, size_t, kmask *, size_t) =
+    masks_table;
+
+static void
+masks_choose(void)
+{
+	if (__builtin_cpu_supports("avx2"))
+		masks_fn = masks_avx2;
+}
+#else
+static void (*masks_fn)(const unsigned char *, size_t, kmask *, size_t) =
+    masks_table;
+static void masks_choose(void) {}
+#endif
+
+int
+matcher_masks(const unsigned char *p, size_t n, kmask *m, int vector)
+{
+	pthread_once(&kcls_once, kcls_init);
+	(vector ? masks_fn : masks_table)(p, n, m, (n + 63) / 64);
+	return masks_fn != masks_table;
+}
+
+/* A word (between hard bytes) of 4 bytes or more, and the classes of its
+ * bytes ORed (K_DOT, K_COLON, K_SOFT, K_NOT_DIGDOT, K_NOT_NAME): the
+ * common cases at once, an address or a name; others by word(). */
+static void
+word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint8_t a[4];
+
+	if (!(cls & (K_DOT | K_COLON))) {
+		if (len >= 32)	/* maybe a hash */
+			word(b, s, len, cls);
+		return;
+	}
+	if (!(cls & K_NOT_DIGDOT)) {
+		if (u[0] == '.' || u[len - 1] == '.')
+			word(b, s, len, cls);
+		else if (matcher_parse4(s, len, a) == 0) {
+			b->tok = s;
+			b->tok_len = (uint32_t)len;
+			ip_keys(b, 0, a);
+		}
+		return;
+	}
+	if (!(cls & K_NOT_NAME) && u[0] != '.' && u[0] != '-' &&
+	    u[len - 1] != '.' && u[len - 1] != '-') {
+		b->tok = s;
+		b->tok_len = (uint32_t)len;
+		domain_keys(b, s, len);
+		return;
+	}
+	word(b, s, len, cls);
+}
+
+/* A short text, a byte at a time: cut and classify each word in one pass. */
+static void
+text_bytes(ent_mbatch *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 
-	b->ctx = ctx;
 	while (i < n) {
-		unsigned any = 0;
-		size_t start, len;
-		uint8_t a[4];
+		unsigned any = 0, c;
+		size_t start;
 
 		while (i < n && (kcls[u[i]] & K_HARD))
 			i++;
-		/* cut the word and classify it in the same pass */
-		for (start = i; i < n; i++) {
-			unsigned c = kcls[u[i]];
-			if (c & K_HARD)
-				break;
+		for (start = i; i < n && !((c = kcls[u[i]]) & K_HARD); i++)
 			any |= c;
-		}
-		len = i - start;
-		if (len < 4)
-			continue;
-		if (!(any & (K_DOT | K_COLON))) {
-			if (len >= 32)	/* maybe a hash */
-				word(b, s + start, len, any);
-			continue;
-		}
-		/* the common cases at once: an address, a name */
-		if (!(any & K_NOT_DIGDOT)) {
-			if (u[start] == '.' || u[i - 1] == '.')
-				word(b, s + start, len, any);
-			else if (matcher_parse4(s + start, len, a) == 0) {
-				b->tok = s + start;
-				b->tok_len = (uint32_t)len;
-				ip_keys(b, 0, a);
-			}
-			continue;
-		}
-		if (!(any & K_NOT_NAME) && u[start] != '.' && u[start] != '-' &&
-		    u[i - 1] != '.' && u[i - 1] != '-') {
-			b->tok = s + start;
-			b->tok_len = (uint32_t)len;
-			domain_keys(b, s + start, len);
-			continue;
-		}
-		word(b, s + start, len, any);
+		if (i - start >= 4)
+			word_cut(b, s + start, i - start, any);
 	}
+}
+
+/* The bits from a to b - 1 (a <= b <= 64). */
+static inline uint64_t
+span(size_t a, size_t b)
+{
+	return (b == 64 ? ~0ULL : (1ULL << b) - 1) & ~((1ULL << a) - 1);
+}
+
+/* The classes of the bytes of a block's masks m at the bits in. */
+static inline unsigned
+cls_in(const kmask *m, uint64_t in)
+{
+	return ((m->dot & in) ? K_DOT : 0) | ((m->colon & in) ? K_COLON : 0) |
+	    ((m->soft & in) ? K_SOFT : 0) | ((m->ndd & in) ? K_NOT_DIGDOT : 0) |
+	    ((m->nn & in) ? K_NOT_NAME : 0);
+}
+
+/* The word at [st, end) of the block whose masks are m. */
+static inline void
+word_in(ent_mbatch *b, const char *block, const kmask *m, size_t st,
+    size_t end)
+{
+	if (end - st >= 4)
+		word_cut(b, block + st, end - st, cls_in(m, span(st, end)));
+}
+
+#define MB_BLOCKS 16	/* blocks of 64 bytes whose masks are made at once */
+
+/* A text 64 bytes at a time: the masks of a block say where its words
+ * are, and which of them could be anything: only a word with a '.' or ':'
+ * can be an address or a name, so only those are looked at (found all at
+ * once: adding each such byte to the bits of the words carries through to
+ * the end of the word that holds it), and words of 32 bytes or more (a
+ * hash) when a block has one. A word that runs on past a block is carried
+ * over to the next. */
+void
+ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t open = SIZE_MAX;	/* where a word that runs on began */
+	unsigned cls = 0;	/* its classes so far */
+	kmask ms[MB_BLOCKS];
+
+	b->ctx = ctx;
+	if (n < 32) {
+		text_bytes(b, s, n);
+		return;
+	}
+	for (size_t base = 0; base < n; base += 64) {
+		size_t k = base / 64 % MB_BLOCKS;
+		const kmask *m = &ms[k];
+		const char *blk = s + base;
+		uint64_t words, ends, longs;
+
+		if (k == 0) {
+			size_t len = n - base < 64 * MB_BLOCKS ? n - base :
+			    64 * MB_BLOCKS;
+			masks_fn(u + base, len, ms, (len + 63) / 64);
+		}
+		words = ~m->hard;
+		if (open != SIZE_MAX) {	/* the word carried over ends here? */
+			size_t end = m->hard ? (size_t)__builtin_ctzll(m->hard) :
+			    64;
+			cls |= cls_in(m, span(0, end));
+			if (end == 64)
+				continue;
+			if (base + end - open >= 4)
+				word_cut(b, s + open, base + end - open, cls);
+			open = SIZE_MAX;
+			words &= ~span(0, end);
+		}
+		if (words >> 63) {	/* a word runs on into the next block */
+			uint64_t nw = ~words, in;
+			size_t st = nw ? 64 - (size_t)__builtin_clzll(nw) : 0;
+			in = span(st, 64);
+			open = base + st;
+			cls = cls_in(m, in);
+			words &= ~in;
+		}
+		/* the words now lie wholly in the block */
+		longs = words;
+		longs &= longs >> 1;
+		longs &= longs >> 2;
+		longs &= longs >> 4;
+		longs &= longs >> 8;
+		longs &= longs >> 16;
+		if (longs) {	/* a word of 32 bytes or more: each in turn */
+			for (uint64_t w = words; w;) {
+				size_t st = (size_t)__builtin_ctzll(w), end;
+				uint64_t rest = ~w & ~0ULL << st;
+				end = (size_t)__builtin_ctzll(rest);
+				word_in(b, blk, m, st, end);
+				w &= ~span(st, end);
+			}
+		} else {	/* the ends of the words with '.' or ':' */
+			ends = (words + ((m->dot | m->colon) & words)) & ~words;
+			while (ends) {
+				size_t end = (size_t)__builtin_ctzll(ends);
+				uint64_t below = ~words & span(0, end);
+				size_t st = below ? 64 - (size_t)__builtin_clzll(
+				    below) : 0;
+				word_in(b, blk, m, st, end);
+				ends &= ends - 1;
+			}
+		}
+	}
+	if (open != SIZE_MAX && n - open >= 4)	/* n a multiple of 64 */
+		word_cut(b, s + open, n - open, cls);
 }
