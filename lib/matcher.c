@@ -27,9 +27,11 @@ matcher_key(ent_type t, const char *v, size_t n, uint8_t *tag, uint8_t *k)
 	const char *slash;
 
 	switch (t) {
-	case ENT_TYPE_IPV4:	/* canonical: no leading zeros */
+	case ENT_TYPE_IPV4:	/* its text, canonical: no leading zeros */
 		*tag = TAG_V4;
-		return matcher_parse4(v, n, k) == 0 ? 4 : 0;
+		if (matcher_parse4(v, n, k) != 0)
+			return 0;
+		break;
 	case ENT_TYPE_IPV6:
 		if (n >= sizeof buf)
 			return 0;

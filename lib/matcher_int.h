@@ -5,8 +5,9 @@
  *
  * File: a header, an open-addressing table of 64-bit key fingerprints, a
  * Bloom filter, one record per indicator, and a pool of strings. Keys are
- * the type's tag and its canonical form (addresses and networks in binary,
- * so that a log's spelling does not matter); a fingerprint match is
+ * the type's tag and its canonical form (IPv6 addresses and networks in
+ * binary, so that a log's spelling does not matter; an IPv4 address has
+ * one spelling, its text); a fingerprint match is
  * confirmed against the record's value before it counts, so there are no
  * false hits.
  */
@@ -19,7 +20,7 @@
 
 #include "entente/matcher.h"
 
-#define MAGIC "ENTMTCH8"
+#define MAGIC "ENTMTCH9"
 
 typedef struct mhdr {
 	char magic[8];

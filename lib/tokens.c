@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,24 +224,17 @@ key_put(ent_mbatch *b, uint8_t tag, const void *k, size_t len)
 	b->used += len;
 }
 
-/* An address, and each network of the matcher's prefix lengths that would
- * hold it, longest first. */
+/* Each network of the matcher's prefix lengths that would hold the address
+ * a (4 or 16 bytes), longest first. */
 static void
-ip_keys(ent_mbatch *b, int v6, const uint8_t *a)
+net_keys(ent_mbatch *b, int v6, const uint8_t *a)
 {
 	size_t alen = v6 ? 16 : 4, np = (size_t)(v6 ? b->nv6p : b->nv4p);
 	const uint8_t *pl = v6 ? b->v6p : b->v4p;
-	uint8_t *p;
 
-	if (!(v6 ? HAS(b, ENT_TYPE_IPV6) || HAS(b, ENT_TYPE_IPV6_NET) :
-	    HAS(b, ENT_TYPE_IPV4) || HAS(b, ENT_TYPE_IPV4_NET)))
-		return;
-	p = room(b, alen + (alen + 1) * np, np + 1);
-	memcpy(p, a, alen);
-	key_add(b, v6 ? TAG_V6 : TAG_V4, b->used, alen);
-	b->used += alen;
+	room(b, (alen + 1) * np, np);
 	for (size_t i = 0; i < np; i++) {
-		p = b->arena + b->used;
+		uint8_t *p = b->arena + b->used;
 		p[0] = pl[i];
 		for (size_t j = 0; j < alen; j++) {
 			int bits = pl[i] - (int)j * 8;
@@ -250,6 +244,46 @@ ip_keys(ent_mbatch *b, int v6, const uint8_t *a)
 		key_add(b, v6 ? TAG_NET6 : TAG_NET4, b->used, alen + 1);
 		b->used += alen + 1;
 	}
+}
+
+/* An IPv4 address given as text t[0..n) of digits and dots, and a its
+ * bytes if known. Its text is its key: a canonical address has one
+ * spelling, and one that is not (a leading zero, an octet over 255) is no
+ * indicator's key. So it is parsed only when networks need its bits. */
+static void
+v4_keys(ent_mbatch *b, const char *t, size_t n, const uint8_t *a)
+{
+	uint8_t parsed[4];
+
+	if (n < 7 || n > 15 || !(HAS(b, ENT_TYPE_IPV4) ||
+	    HAS(b, ENT_TYPE_IPV4_NET)))
+		return;
+	if (b->nv4p > 0 && a == NULL) {
+		if (matcher_parse4(t, n, parsed) != 0)
+			return;
+		a = parsed;
+	}
+	key_put(b, TAG_V4, t, n);
+	if (b->nv4p > 0)
+		net_keys(b, 0, a);
+}
+
+/* An IPv6 address, and the networks that would hold it; a v4-mapped one
+ * (::ffff:a.b.c.d) as its IPv4 address. */
+static void
+v6_keys(ent_mbatch *b, const uint8_t a[16])
+{
+	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		char t[16];
+		int n = snprintf(t, sizeof t, "%u.%u.%u.%u", a[12], a[13], a[14],
+		    a[15]);
+		v4_keys(b, t, (size_t)n, a + 12);
+		return;
+	}
+	if (!HAS(b, ENT_TYPE_IPV6) && !HAS(b, ENT_TYPE_IPV6_NET))
+		return;
+	key_put(b, TAG_V6, a, 16);
+	net_keys(b, 1, a);
 }
 
 /* Eight bytes with 'A'-'Z' made lower case. */
@@ -414,14 +448,13 @@ host_keys(ent_mbatch *b, const char *t, size_t n)
 	if (any & K_AT)
 		at = memchr(t, '@', n);
 	if (!(any & K_NOT_DIGDOT) && dots == 3) {
-		if (matcher_parse4(t, n, a) == 0)
-			ip_keys(b, 0, a);
+		v4_keys(b, t, n, NULL);
 		return;
 	}
 	if (colons == 1 && dots == 3 && at == NULL) {
 		const char *c = memchr(t, ':', n);	/* address:port */
 		if (matcher_parse4(t, (size_t)(c - t), a) == 0) {
-			ip_keys(b, 0, a);
+			v4_keys(b, t, (size_t)(c - t), a);
 			return;
 		}
 	}
@@ -433,12 +466,8 @@ host_keys(ent_mbatch *b, const char *t, size_t n)
 			return;
 		memcpy(buf, t, k);
 		buf[k] = '\0';
-		if (inet_pton(AF_INET6, buf, a) != 1)
-			return;
-		if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
-			ip_keys(b, 0, a + 12);
-		else
-			ip_keys(b, 1, a);
+		if (inet_pton(AF_INET6, buf, a) == 1)
+			v6_keys(b, a);
 		return;
 	}
 	if (hashlen) {
@@ -613,31 +642,30 @@ masks_table(const unsigned char *p, size_t n, kmask *m, size_t nb)
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-/* AVX2: the hard bytes by two 16-entry tables, one for each nibble (a bit
- * per group of the set that shares a high nibble), the rest by compares. */
+/* AVX2: each byte's classes from two pairs of 16-entry tables, one entry
+ * for its low nibble and one for its high, ANDed: a class is a set of
+ * bits, each bit a set of bytes that share a high nibble.
+ * First pair, hard bytes (bits 0-5: 0x00-0x1f; space " ' ( ) ,; ; < >;
+ * \ ^; `; { | } DEL) and soft ones (6-7: ! $ *; =). Second pair: digit,
+ * '.', ':', letters (two bits), '-', '_'. */
 __attribute__((target("avx2"))) static void
 masks_avx2(const unsigned char *p, size_t n, kmask *m, size_t nb)
 {
-	/* bit 0: 0x00-0x1f; 1: space " ' ( ) ,; 2: ; < >; 3: \ ^; 4: `;
-	 * 5: { | } DEL */
-	const __m256i lo_t = _mm256_setr_epi8(
-	    0x13, 0x01, 0x03, 0x01, 0x01, 0x01, 0x01, 0x03,
-	    0x03, 0x03, 0x01, 0x25, 0x2f, 0x21, 0x0d, 0x21,
-	    0x13, 0x01, 0x03, 0x01, 0x01, 0x01, 0x01, 0x03,
-	    0x03, 0x03, 0x01, 0x25, 0x2f, 0x21, 0x0d, 0x21);
-	const __m256i hi_t = _mm256_setr_epi8(
-	    0x01, 0x01, 0x02, 0x04, 0x00, 0x08, 0x10, 0x20,
-	    0, 0, 0, 0, 0, 0, 0, 0,
-	    0x01, 0x01, 0x02, 0x04, 0x00, 0x08, 0x10, 0x20,
+#define T16(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+	const __m256i a_lo = T16(0x13, 0x41, 0x03, 0x01, 0x41, 0x01, 0x01, 0x03,
+	    0x03, 0x03, 0x41, 0x25, 0x2f, (char)0xa1, 0x0d, 0x21);
+	const __m256i a_hi = T16(0x01, 0x01, 0x42, (char)0x84, 0x00, 0x08, 0x10,
+	    0x20, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i b_lo = T16(0x11, 0x19, 0x19, 0x19, 0x19, 0x19, 0x19, 0x19,
+	    0x19, 0x19, 0x1c, 0x08, 0x08, 0x28, 0x0a, 0x48);
+	const __m256i b_hi = T16(0x00, 0x00, 0x22, 0x05, 0x08, 0x50, 0x08, 0x10,
 	    0, 0, 0, 0, 0, 0, 0, 0);
+#undef T16
 	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
-	const __m256i c0 = _mm256_set1_epi8('0'), c9 = _mm256_set1_epi8(9);
-	const __m256i ca = _mm256_set1_epi8('a'), cz = _mm256_set1_epi8(25);
-	const __m256i c20 = _mm256_set1_epi8(0x20);
-	const __m256i cdot = _mm256_set1_epi8('.'), ccolon = _mm256_set1_epi8(':');
-	const __m256i cdash = _mm256_set1_epi8('-'), cus = _mm256_set1_epi8('_');
-	const __m256i ceq = _mm256_set1_epi8('='), cstar = _mm256_set1_epi8('*');
-	const __m256i cbang = _mm256_set1_epi8('!'), cdollar = _mm256_set1_epi8('$');
+	const __m256i hardbits = _mm256_set1_epi8(0x3f);
+	const __m256i softbits = _mm256_set1_epi8((char)0xc0);
+	const __m256i digdot = _mm256_set1_epi8(0x03);
+	const __m256i name = _mm256_set1_epi8(0x7b);
 
 	if (n < 32) {	/* too short to load */
 		masks_table(p, n, m, nb);
@@ -647,36 +675,28 @@ masks_avx2(const unsigned char *p, size_t n, kmask *m, size_t nb)
 		/* the end, the 32 that end the text, the masks shifted down */
 		size_t rem = n - 32 * i, cut = rem < 32 ? 32 - rem : 0;
 		const unsigned char *q = p + 32 * i - cut;
-		__m256i x, lo, hi, t, d, l, digit, alpha, dot, colon, dd, name;
-		__m256i soft;
+		__m256i x = _mm256_loadu_si256((const __m256i *)q), lo, hi, ta, tb;
 		uint64_t hard, dt, cl, sf, ndd, nn;
 		kmask *mk = &m[i / 2];
 
-		x = _mm256_loadu_si256((const __m256i *)q);
 		lo = _mm256_and_si256(x, nib);
 		hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
-		t = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo),
-		    _mm256_shuffle_epi8(hi_t, hi));
-		d = _mm256_sub_epi8(x, c0);
-		l = _mm256_sub_epi8(_mm256_or_si256(x, c20), ca);
-		digit = _mm256_cmpeq_epi8(_mm256_min_epu8(d, c9), d);
-		alpha = _mm256_cmpeq_epi8(_mm256_min_epu8(l, cz), l);
-		dot = _mm256_cmpeq_epi8(x, cdot);
-		colon = _mm256_cmpeq_epi8(x, ccolon);
-		dd = _mm256_or_si256(digit, dot);
-		name = _mm256_or_si256(_mm256_or_si256(dd, alpha),
-		    _mm256_or_si256(_mm256_cmpeq_epi8(x, cdash),
-		    _mm256_cmpeq_epi8(x, cus)));
-		soft = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, ceq),
-		    _mm256_cmpeq_epi8(x, cstar)), _mm256_or_si256(
-		    _mm256_cmpeq_epi8(x, cbang), _mm256_cmpeq_epi8(x, cdollar)));
-		hard = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(t,
-		    zero)) >> cut;
-		dt = (uint32_t)_mm256_movemask_epi8(dot) >> cut;
-		cl = (uint32_t)_mm256_movemask_epi8(colon) >> cut;
-		sf = (uint32_t)_mm256_movemask_epi8(soft) >> cut;
-		ndd = ~(uint32_t)_mm256_movemask_epi8(dd) >> cut;
-		nn = ~(uint32_t)_mm256_movemask_epi8(name) >> cut;
+		ta = _mm256_and_si256(_mm256_shuffle_epi8(a_lo, lo),
+		    _mm256_shuffle_epi8(a_hi, hi));
+		tb = _mm256_and_si256(_mm256_shuffle_epi8(b_lo, lo),
+		    _mm256_shuffle_epi8(b_hi, hi));
+		hard = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_and_si256(ta, hardbits), zero)) >> cut;
+		sf = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_and_si256(ta, softbits), zero)) >> cut;
+		dt = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(tb, 6)) >>
+		    cut;	/* bit 1 to the top */
+		cl = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(tb, 5)) >>
+		    cut;	/* bit 2 */
+		ndd = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_and_si256(tb, digdot), zero)) >> cut;
+		nn = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_and_si256(tb, name), zero)) >> cut;
 		if (cut)	/* past the end: hard */
 			hard |= (~0ULL << rem) & 0xffffffffULL;
 		if (i % 2 == 0) {
@@ -727,7 +747,6 @@ static void
 word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	uint8_t a[4];
 
 	if (!(cls & (K_DOT | K_COLON))) {
 		if (len >= 32)	/* maybe a hash */
@@ -735,12 +754,12 @@ word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 		return;
 	}
 	if (!(cls & K_NOT_DIGDOT)) {
-		if (u[0] == '.' || u[len - 1] == '.')
+		if (u[0] == '.' || u[len - 1] == '.') {
 			word(b, s, len, cls);
-		else if (matcher_parse4(s, len, a) == 0) {
+		} else {
 			b->tok = s;
 			b->tok_len = (uint32_t)len;
-			ip_keys(b, 0, a);
+			v4_keys(b, s, len, NULL);
 		}
 		return;
 	}

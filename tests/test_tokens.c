@@ -151,6 +151,44 @@ check_cutter(ent_matcher *m)
 	free(alone.out);
 }
 
+/* What a text hits, as "offset:value" lines. */
+static char *
+hits_of(ent_matcher *m, const char *text)
+{
+	hits hs = { text, NULL, 0, 0 };
+	ent_mbatch *b = ent_mbatch_new(m, on_hit, &hs);
+
+	if (b == NULL)
+		abort();
+	ent_mbatch_text(b, text, strlen(text), 0);
+	ent_mbatch_flush(b);
+	ent_mbatch_free(b);
+	return hs.out ? hs.out : strdup("");
+}
+
+/* IPv4 keys are their text: every spelling of an address that is not its
+ * canonical one misses, with networks in the matcher (the address parsed)
+ * and without (the text looked up as it is). */
+static void
+check_v4(ent_matcher *m, int nets)
+{
+	static const char text[] = "10.1.2.3 010.1.2.3 10.1.2.03 10.01.2.3 "
+	    "10.1.2.3:80 [::ffff:10.1.2.3]:443 10.1.2.300 10.1.2.3.4 "
+	    "185.86.148.7 185.086.148.7 1.10.1.2.3";
+	char *got = hits_of(m, text);
+	const char *want = nets ? "0:10.1.2.3\n39:10.1.2.3\n52:10.1.2.3\n"
+	    "95:185.86.148.0/24\n" : "0:10.1.2.3\n39:10.1.2.3\n52:10.1.2.3\n";
+
+	int ok = strcmp(got, want) == 0;
+
+	for (char *c = got; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	OK(ok, "IPv4 %s networks: only canonical spellings hit (%s)", nets ?
+	    "with" : "without", got);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -185,8 +223,25 @@ main(void)
 	snprintf(path, sizeof path, "%s/matcher.bin", dir);
 	if (ent_matcher_open(&m, s, path, &rebuilt, &msg) != ENT_OK)
 		OK(0, "matcher: %s", msg.text);
-	else
+	else {
 		check_cutter(m);
+		check_v4(m, 1);
+	}
+	ent_matcher_close(m);
+	m = NULL;
+	{	/* the network revoked: no address needs parsing */
+		ent_indicator ind;
+		if (ent_indicator_parse(&ind, inds[0], strlen(inds[0]),
+		    ENT_TYPE_AUTO, &msg) != ENT_OK ||
+		    ent_store_begin(s, &msg) != ENT_OK ||
+		    ent_store_revoke(s, &ind, NULL, &msg) != ENT_OK ||
+		    ent_store_commit(s, &msg) != ENT_OK)
+			OK(0, "delete %s: %s", inds[0], msg.text);
+	}
+	if (ent_matcher_open(&m, s, path, &rebuilt, &msg) != ENT_OK)
+		OK(0, "matcher: %s", msg.text);
+	else
+		check_v4(m, 0);
 	ent_matcher_close(m);
 	ent_store_close(s);
 	unlink(path);
