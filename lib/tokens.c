@@ -30,6 +30,8 @@ typedef struct mkey {
 
 struct ent_mbatch {
 	const ent_matcher *m;
+	const uint64_t *bloom;    /* the matcher's, and its size in bits */
+	uint64_t bloom_bits;
 	ent_mhit_fn fn;
 	void *arg;
 	int stop;
@@ -108,6 +110,8 @@ ent_mbatch_new(const ent_matcher *m, ent_mhit_fn fn, void *arg)
 	pthread_once(&kcls_once, kcls_init);
 	memset(b, 0, offsetof(ent_mbatch, keys));
 	b->m = m;
+	b->bloom = m->bloom;
+	b->bloom_bits = m->h->bloom_bits;
 	b->fn = fn;
 	b->arg = arg;
 	b->types = m->h->types;
@@ -199,10 +203,9 @@ room(ent_mbatch *b, size_t len, size_t nkeys)
 
 /* Adds the key of len bytes at off in the arena, and fetches its Bloom
  * word. */
-static inline void
+static inline __attribute__((always_inline)) void
 key_add(ent_mbatch *b, uint8_t tag, size_t off, size_t len)
 {
-	const ent_matcher *m = b->m;
 	mkey *k = &b->keys[b->n++];
 
 	k->fp = fingerprint(tag, b->arena + off, len);
@@ -212,14 +215,24 @@ key_add(ent_mbatch *b, uint8_t tag, size_t off, size_t len)
 	k->off = (uint32_t)off;
 	k->len = (uint16_t)len;
 	k->tag = tag;
-	__builtin_prefetch(&m->bloom[BLOOM_WORD(k->fp, m->h->bloom_bits)]);
+	__builtin_prefetch(&b->bloom[BLOOM_WORD(k->fp, b->bloom_bits)]);
 }
 
 /* One key of bytes k. */
 static void
 key_put(ent_mbatch *b, uint8_t tag, const void *k, size_t len)
 {
-	memcpy(room(b, len, 1), k, len);
+	uint8_t *p = room(b, len, 1);
+
+	if (len >= 8 && len <= 16) {	/* an IPv4 address: two words */
+		uint64_t x, y;
+		memcpy(&x, k, 8);
+		memcpy(&y, (const uint8_t *)k + len - 8, 8);
+		memcpy(p, &x, 8);
+		memcpy(p + len - 8, &y, 8);
+	} else {
+		memcpy(p, k, len);
+	}
 	key_add(b, tag, b->used, len);
 	b->used += len;
 }
