@@ -882,8 +882,9 @@ work_free(work *w)
 /* A mapped file is cut at line ends into parts of about PART_BYTES (four
  * for each thread at least), and each thread takes the next part until
  * none is left, so that a thread whose parts cost more (longer lines, more
- * hits) does not keep the others waiting. Hits are handed on in order
- * when all parts are done. */
+ * hits) does not keep the others waiting. The calling thread hands on
+ * the hits of the parts done, in order, between its own parts, so hits
+ * wait in memory only for the parts before them. */
 #define PART_BYTES (4u << 20)
 
 typedef struct part {
@@ -892,6 +893,7 @@ typedef struct part {
 	size_t nhits;
 	uint64_t line, lines, malformed;
 	int oom;
+	atomic_int done;
 } part;
 
 typedef struct pool {
@@ -899,12 +901,52 @@ typedef struct pool {
 	part *parts;
 	size_t nparts;
 	atomic_size_t next;
+	/* handing hits on, by the calling thread only */
+	const ent_scan_opts *o;
+	const char *path;
+	ent_scan_format fmt;
+	ent_scan_stats *st;
+	size_t emitted;         /* parts handed on */
+	size_t len;             /* the file's bytes, for progress */
+	uint64_t base;          /* lines before the next of them */
+	int oom;
 } pool;
 
 typedef struct job {
 	pool *p;
 	work *w;
+	int emits;              /* the calling thread's job */
 } job;
+
+static int emit(const ent_scan_opts *o, const char *file, ent_scan_format fmt,
+    hitrec *hits, size_t nhits, uint64_t base);
+
+/* Hands on the hits of the parts that are done, in order, while the other
+ * threads go on (all: every part, the threads joined). */
+static void
+emit_parts(pool *p, int all)
+{
+	while (p->emitted < p->nparts) {
+		part *pt = &p->parts[p->emitted];
+		if (!all && !atomic_load_explicit(&pt->done,
+		    memory_order_acquire))
+			break;
+		if (p->oom || pt->oom || !atomic_load(&pt->done)) {
+			p->oom = 1;
+			hits_drop(pt->hits, pt->nhits);
+		} else {
+			p->st->lines += pt->lines;
+			p->st->malformed += pt->malformed;
+			p->st->hits += pt->nhits;
+			emit(p->o, p->path, p->fmt, pt->hits, pt->nhits, p->base);
+			p->base += pt->line;
+			if (p->o->progress)
+				p->o->progress(pt->to, p->len, p->o->ctx);
+		}
+		pt->hits = NULL;
+		p->emitted++;
+	}
+}
 
 static void *
 run_job(void *arg)
@@ -919,6 +961,15 @@ run_job(void *arg)
 		w->line = w->lines = w->malformed = 0;
 		w->oom = 0;
 		scan_lines(w, p->map + pt->from, pt->to - pt->from);
+		{	/* its pages are done with: unmapped here, by the
+			 * threads, rather than all at the end by one */
+			uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+			uintptr_t a = ((uintptr_t)p->map + pt->from + pg - 1) &
+			    ~(pg - 1), e = ((uintptr_t)p->map + pt->to) &
+			    ~(pg - 1);
+			if (e > a)
+				madvise((void *)a, e - a, MADV_DONTNEED);
+		}
 		pt->hits = w->hits;
 		pt->nhits = w->nhits;
 		pt->line = w->line;
@@ -927,6 +978,9 @@ run_job(void *arg)
 		pt->oom = w->oom;
 		w->hits = NULL;
 		w->nhits = w->cap = 0;
+		atomic_store_explicit(&pt->done, 1, memory_order_release);
+		if (j->emits)
+			emit_parts(p, 0);
 	}
 	return NULL;
 }
@@ -1013,9 +1067,16 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		/* line numbers: what the headers took, then each part's */
 		for (const char *q = map; q < map + off; q++)
 			base += *q == '\n';
+		memset(&p, 0, sizeof p);
 		p.map = map;
-		p.nparts = t == 1 ? 1 : (len - off) / PART_BYTES + 4 * t;
+		p.nparts = (len - off) / PART_BYTES + 4 * t;
 		atomic_init(&p.next, 0);
+		p.o = o;
+		p.path = path;
+		p.fmt = lay.fmt;
+		p.st = st;
+		p.base = base;
+		p.len = len;
 		p.parts = calloc(p.nparts, sizeof *p.parts);
 		oom = p.parts == NULL;
 		for (size_t i = 0, from = off; i < p.nparts && !oom; i++) {
@@ -1032,6 +1093,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		for (unsigned i = 0; i < t; i++) {
 			jobs[i].p = &p;
 			jobs[i].w = oom ? NULL : work_new(m, &lay);
+			jobs[i].emits = i == 0;
 			oom |= jobs[i].w == NULL;
 		}
 		if (!oom) {
@@ -1044,23 +1106,12 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 				if (tid[i])
 					pthread_join(tid[i], NULL);
 		}
-		for (size_t i = 0; p.parts && i < p.nparts; i++) {
-			part *pt = &p.parts[i];
-			if (oom || pt->oom) {
-				if (!oom)
-					ret = ent_fail(msg, ENT_ENOMEM,
-					    "out of memory");
-				oom = 1;
-				hits_drop(pt->hits, pt->nhits);
-			} else {
-				st->lines += pt->lines;
-				st->malformed += pt->malformed;
-				st->hits += pt->nhits;
-				emit(o, path, lay.fmt, pt->hits, pt->nhits, base);
-				base += pt->line;
-			}
+		if (p.parts) {
+			p.oom |= oom;
+			emit_parts(&p, 1);
+			oom = p.oom;
 		}
-		if (oom && ret == ENT_OK)
+		if (oom)
 			ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
 		free(p.parts);
 		for (unsigned i = 0; i < t; i++)
