@@ -308,24 +308,40 @@ whole(work *w, const char *s, size_t n)
 }
 
 /* How many bytes of s[0..n) are c: sixteen at a time (SSE2, which every
- * x86-64 has), each a count per lane, summed at the end. */
+ * x86-64 has), each a count per lane, summed at the end; the last bytes
+ * as the sixteen that end s, those already counted masked off. */
 static size_t
 count_byte(const char *s, size_t n, char c)
 {
 	size_t k = 0, i = 0;
 #if defined(__SSE2__)
+	static const unsigned char tailmask[32] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	const __m128i pat = _mm_set1_epi8(c);
 
-	while (n - i >= 16) {	/* at most 255 rounds before a lane overflows */
+	if (n < 16)
+		goto bytes;
+	while (i < n) {	/* at most 255 rounds before a lane overflows */
 		__m128i acc = _mm_setzero_si128();
-		size_t stop = n - i >= 16 * 255 ? i + 16 * 255 : n - (n - i) % 16;
-		for (; i < stop; i += 16)
+		size_t stop = n - i > 16 * 255 ? i + 16 * 255 : n;
+		for (; i + 16 <= stop; i += 16)
 			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128(
 			    (const __m128i *)(s + i)), pat));
+		if (i < stop) {	/* stop == n: the last n - i bytes */
+			__m128i x = _mm_cmpeq_epi8(_mm_loadu_si128(
+			    (const __m128i *)(s + n - 16)), pat);
+			acc = _mm_sub_epi8(acc, _mm_and_si128(x, _mm_loadu_si128(
+			    (const __m128i *)(tailmask + (n - i)))));
+			i = n;
+		}
 		acc = _mm_sad_epu8(acc, _mm_setzero_si128());
 		k += (size_t)_mm_cvtsi128_si64(acc) +
 		    (size_t)_mm_extract_epi16(acc, 4);
 	}
+	return k;
+bytes:
 #endif
 	for (; i < n; i++)
 		k += s[i] == c;
