@@ -753,6 +753,37 @@ matcher_masks(const unsigned char *p, size_t n, kmask *m, int vector)
 	return masks_fn != masks_table;
 }
 
+/* Whether a word with no ':', '=', '*', '!', '$' or leading '[' is
+ * host/path whose host can be no indicator: with no URL indicator, only the
+ * host of "host/path" can hit, and one with no '.' (nor ':') is neither an
+ * address nor a name, nor a hash unless of 32, 40 or 64 bytes. (As token()
+ * and classify() would find, without their cost: most such words in a web
+ * log are paths, "HTTP/1.1", "Mozilla/5.0".) */
+static int
+host_misses(const char *s, size_t len)
+{
+	const char *t = s, *e = s + len, *sl;
+	size_t hn;
+
+	while (t < e && (*t == '/' || *t == '.' || *t == '-' || *t == '['))
+		t++;	/* what token() trims */
+	if ((sl = memchr(t, '/', (size_t)(e - t))) == NULL)
+		return 0;
+	hn = (size_t)(sl - t);
+	return hn != 32 && hn != 40 && hn != 64 && memchr(t, '.', hn) == NULL;
+}
+
+/* A word that is neither an address nor a name: by word(), unless it is
+ * host/path whose host cannot hit. Apart, to keep word_cut() light. */
+static __attribute__((noinline)) void
+word_general(ent_mbatch *b, const char *s, size_t len, unsigned cls)
+{
+	if (!HAS(b, ENT_TYPE_URL) && !(cls & (K_COLON | K_SOFT)) && s[0] != '['
+	    && host_misses(s, len))
+		return;
+	word(b, s, len, cls);
+}
+
 /* A word (between hard bytes) of 4 bytes or more, and the classes of its
  * bytes ORed (K_DOT, K_COLON, K_SOFT, K_NOT_DIGDOT, K_NOT_NAME): the
  * common cases at once, an address or a name; others by word(). */
@@ -783,7 +814,7 @@ word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 		domain_keys(b, s, len);
 		return;
 	}
-	word(b, s, len, cls);
+	word_general(b, s, len, cls);
 }
 
 /* A short text, a byte at a time: cut and classify each word in one pass. */

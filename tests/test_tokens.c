@@ -189,6 +189,39 @@ check_v4(ent_matcher *m, int nets)
 	free(got);
 }
 
+/* With no URL indicator, a host/path word hits only by its host (the
+ * shortcut of word_general()): a name or a hash before the first '/'. */
+static void
+check_paths(ent_matcher *m)
+{
+	static const char text[] = "HTTP/1.1 /static/evil-site.com "
+	    "d41d8cd98f00b204e9800998ecf8427e/a.b evil-site.com/p.html "
+	    "/evil-site.com/x Mozilla/5.0 x.y/evil-site.com";
+	char want[256], *got = hits_of(m, text);
+
+	snprintf(want, sizeof want, "%td:d41d8cd98f00b204e9800998ecf8427e\n"
+	    "%td:evil-site.com\n%td:evil-site.com\n",
+	    strstr(text, "d41d") - text, strstr(text, "evil-site.com/p") - text,
+	    strstr(text, "evil-site.com/x") - text);
+	OK(strcmp(got, want) == 0, "no URL indicator: host/path words hit by "
+	    "their host alone (%zu bytes of hits)", strlen(got));
+	free(got);
+}
+
+/* Revokes the indicator v, so that the matcher is rebuilt without it. */
+static void
+revoke_one(ent_store *s, const char *v)
+{
+	ent_indicator ind;
+	ent_msg msg;
+
+	if (ent_indicator_parse(&ind, v, strlen(v), ENT_TYPE_AUTO, &msg) !=
+	    ENT_OK || ent_store_begin(s, &msg) != ENT_OK ||
+	    ent_store_revoke(s, &ind, NULL, &msg) != ENT_OK ||
+	    ent_store_commit(s, &msg) != ENT_OK)
+		OK(0, "revoke %s: %s", v, msg.text);
+}
+
 int
 main(void)
 {
@@ -229,19 +262,18 @@ main(void)
 	}
 	ent_matcher_close(m);
 	m = NULL;
-	{	/* the network revoked: no address needs parsing */
-		ent_indicator ind;
-		if (ent_indicator_parse(&ind, inds[0], strlen(inds[0]),
-		    ENT_TYPE_AUTO, &msg) != ENT_OK ||
-		    ent_store_begin(s, &msg) != ENT_OK ||
-		    ent_store_revoke(s, &ind, NULL, &msg) != ENT_OK ||
-		    ent_store_commit(s, &msg) != ENT_OK)
-			OK(0, "delete %s: %s", inds[0], msg.text);
-	}
+	revoke_one(s, inds[0]);	/* no network: no address needs parsing */
 	if (ent_matcher_open(&m, s, path, &rebuilt, &msg) != ENT_OK)
 		OK(0, "matcher: %s", msg.text);
 	else
 		check_v4(m, 0);
+	ent_matcher_close(m);
+	m = NULL;
+	revoke_one(s, inds[5]);	/* no URL */
+	if (ent_matcher_open(&m, s, path, &rebuilt, &msg) != ENT_OK)
+		OK(0, "matcher: %s", msg.text);
+	else
+		check_paths(m);
 	ent_matcher_close(m);
 	ent_store_close(s);
 	unlink(path);
