@@ -301,7 +301,8 @@ whole(work *w, const char *s, size_t n)
 	const char *e = s + n;
 
 	if (w->ts != NULL) {
-		ent_mbatch_text(w->b, s, (size_t)(w->ts - s), ctx);
+		if (w->ts > s)
+			ent_mbatch_text(w->b, s, (size_t)(w->ts - s), ctx);
 		s = w->ts + w->ts_len;
 	}
 	ent_mbatch_text(w->b, s, (size_t)(e - s), ctx);
