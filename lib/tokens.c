@@ -219,7 +219,7 @@ key_add(ent_mbatch *b, uint8_t tag, size_t off, size_t len)
 }
 
 /* One key of bytes k. */
-static void
+static inline __attribute__((always_inline)) void
 key_put(ent_mbatch *b, uint8_t tag, const void *k, size_t len)
 {
 	uint8_t *p = room(b, len, 1);
