@@ -3,12 +3,11 @@
  *
  * A file is read whole (mmap) and cut at line boundaries into parts that
  * the threads share, or streamed in blocks when it is gzip or standard
- * input. Each
- * reader hands the matcher's batch (tokens.c) the texts of a line with
- * their origin (line, field, timestamp): a field at a time, or several
- * fields at once (a Zeek or CSV line, what follows a combined line's
- * timestamp, a BIND query and the rest), the field of a hit then found
- * from where its token lies.
+ * input. Each reader hands the matcher's batch (tokens.c) the texts of a
+ * line with their origin (line, field, timestamp): a field at a time, or
+ * several fields at once (a Zeek or CSV line, what follows a combined
+ * line's timestamp, a BIND query and the rest), the field of a hit then
+ * found from where its token lies.
  */
 #include <ctype.h>
 #include <errno.h>

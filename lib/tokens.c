@@ -1,9 +1,11 @@
 /*
  * tokens.c — looking text up in the matcher (see entente/matcher.h): text
- * is cut into words and words into tokens in one pass over a table of
- * byte classes; each token that could be an indicator becomes keys; keys
- * go in batches whose cache lines are fetched ahead, and are looked up
- * when a batch is full.
+ * is cut into words 64 bytes at a time from masks of byte classes (made
+ * with vector instructions where the CPU has them, from a table where
+ * not), and only words that could hold an indicator are looked at; a word
+ * is cut into tokens; each token that could be an indicator becomes keys;
+ * keys go in batches whose cache lines are fetched ahead, and are looked
+ * up when a batch is full.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
