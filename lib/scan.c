@@ -907,7 +907,7 @@ typedef struct part {
 	size_t from, to;        /* its bytes in the map */
 	hitrec *hits;
 	size_t nhits;
-	uint64_t line, lines, malformed;
+	uint64_t lines, malformed;
 	int oom;
 	atomic_int done;
 } part;
@@ -934,8 +934,23 @@ typedef struct job {
 	int emits;              /* the calling thread's job */
 } job;
 
-static int emit(const ent_scan_opts *o, const char *file, ent_scan_format fmt,
-    hitrec *hits, size_t nhits, uint64_t base);
+/* Hands the hits of a part to the caller, in order (until it asks to
+ * stop), and drops them. */
+static void
+emit(const ent_scan_opts *o, const char *file, ent_scan_format fmt,
+    hitrec *hits, size_t nhits, uint64_t base)
+{
+	int stop = 0;
+
+	for (size_t i = 0; i < nhits; i++) {
+		hitrec *r = &hits[i];
+		ent_scan_hit h = { file, base + r->line, fmt, r->field, r->value,
+		    r->value_len, r->ts, r->ts_len, &r->ind };
+		if (!stop && o->on_hit && o->on_hit(&h, o->ctx) != 0)
+			stop = 1;
+	}
+	hits_drop(hits, nhits);
+}
 
 /* Hands on the hits of the parts that are done, in order, while the other
  * threads go on (all: every part, the threads joined). */
@@ -955,7 +970,7 @@ emit_parts(pool *p, int all)
 			p->st->malformed += pt->malformed;
 			p->st->hits += pt->nhits;
 			emit(p->o, p->path, p->fmt, pt->hits, pt->nhits, p->base);
-			p->base += pt->line;
+			p->base += pt->lines;
 			if (p->o->progress)
 				p->o->progress(pt->to, p->len, p->o->ctx);
 		}
@@ -988,7 +1003,6 @@ run_job(void *arg)
 		}
 		pt->hits = w->hits;
 		pt->nhits = w->nhits;
-		pt->line = w->line;
 		pt->lines = w->lines;
 		pt->malformed = w->malformed;
 		pt->oom = w->oom;
@@ -999,24 +1013,6 @@ run_job(void *arg)
 			emit_parts(p, 0);
 	}
 	return NULL;
-}
-
-/* Hands the hits of a part to the caller, in order, and drops them. */
-static int
-emit(const ent_scan_opts *o, const char *file, ent_scan_format fmt,
-    hitrec *hits, size_t nhits, uint64_t base)
-{
-	int stop = 0;
-
-	for (size_t i = 0; i < nhits; i++) {
-		hitrec *r = &hits[i];
-		ent_scan_hit h = { file, base + r->line, fmt, r->field, r->value,
-		    r->value_len, r->ts, r->ts_len, &r->ind };
-		if (!stop && o->on_hit && o->on_hit(&h, o->ctx) != 0)
-			stop = 1;
-	}
-	hits_drop(hits, nhits);
-	return stop;
 }
 
 static int

@@ -175,14 +175,15 @@ int
 ent_mbatch_flush(ent_mbatch *b)
 {
 	const ent_matcher *m = b->m;
-	uint64_t mask = m->h->cap - 1, bits = m->h->bloom_bits;
+	uint64_t mask = m->h->cap - 1;
 
 	/* the Bloom words were fetched as the keys came; fetch the slots of
 	 * those it may hold, then look them up, in order */
 	for (size_t i = 0; i < b->n; i++) {
 		mkey *k = &b->keys[i];
 		uint64_t bm = BLOOM_MASK(k->fp);
-		k->maybe = (m->bloom[BLOOM_WORD(k->fp, bits)] & bm) == bm;
+		k->maybe = (b->bloom[BLOOM_WORD(k->fp, b->bloom_bits)] & bm) ==
+		    bm;
 		if (k->maybe)
 			__builtin_prefetch(&m->slots[k->fp & mask]);
 	}
@@ -562,11 +563,26 @@ classify(ent_mbatch *b, const char *t, size_t n)
 	}
 }
 
+/* What leads a token in prose and goes: "[", ".", "-", "/", and ":" but
+ * not "::" (an IPv6 address). Returns how many bytes of t[0..n). */
+static inline size_t
+lead(const char *t, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (t[i] == '[' || t[i] == '.' || t[i] == '-' ||
+	    t[i] == '/' || (t[i] == ':' && (n - i < 2 || t[i + 1] != ':'))))
+		i++;
+	return i;
+}
+
 /* A token cut from a word: "[2001:db8::1]:443" loses its brackets, and
  * what surrounds a token in prose goes: "(evil.com).", "[1.2.3.4]:". */
 static void
 token(ent_mbatch *b, const char *t, size_t n)
 {
+	size_t k;
+
 	if (n > 2 && t[0] == '[') {
 		const char *rb = memchr(t, ']', n);
 		if (rb != NULL) {
@@ -574,9 +590,9 @@ token(ent_mbatch *b, const char *t, size_t n)
 			n = (size_t)(rb - t);
 		}
 	}
-	while (n > 0 && (t[0] == '[' || t[0] == '.' || t[0] == '-' ||
-	    t[0] == '/' || (t[0] == ':' && (n < 2 || t[1] != ':'))))
-		t++, n--;
+	k = lead(t, n);
+	t += k;
+	n -= k;
 	while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ':' || t[n - 1] == ']'
 	    || t[n - 1] == '-' || t[n - 1] == '?' || t[n - 1] == '#'))
 		n--;
@@ -646,11 +662,8 @@ masks_table(const unsigned char *p, size_t n, kmask *m, size_t nb)
 			m->ndd |= (uint64_t)((c & K_NOT_DIGDOT) != 0) << i;
 			m->nn |= (uint64_t)((c & K_NOT_NAME) != 0) << i;
 		}
-		if (e < 64) {	/* past the end: hard */
+		if (e < 64)	/* past the end: hard */
 			m->hard |= ~0ULL << e;
-			m->ndd |= ~0ULL << e;
-			m->nn |= ~0ULL << e;
-		}
 	}
 }
 
@@ -764,11 +777,9 @@ matcher_masks(const unsigned char *p, size_t n, kmask *m, int vector)
 static int
 host_misses(const char *s, size_t len)
 {
-	const char *t = s, *e = s + len, *sl;
+	const char *t = s + lead(s, len), *e = s + len, *sl;
 	size_t hn;
 
-	while (t < e && (*t == '/' || *t == '.' || *t == '-' || *t == '['))
-		t++;	/* what token() trims */
 	if ((sl = memchr(t, '/', (size_t)(e - t))) == NULL)
 		return 0;
 	hn = (size_t)(sl - t);
