@@ -129,6 +129,8 @@ typedef struct origin {
 	                        /* where its token lies */
 	const char *ts;
 	size_t ts_len;
+	int run;                /* text is a run of whole lines: a hit's */
+	                        /* line is found from where it lies too */
 } origin;
 
 #define ORIGINS 1024
@@ -148,164 +150,10 @@ typedef struct work {
 	hitrec *hits;
 	size_t nhits, cap;
 	int oom;
+	uint32_t run_org;       /* the run whose hits are being placed, */
+	const char *run_at;     /* the start of the line of its last hit */
+	uint64_t run_line;      /* and that line's number */
 } work;
-
-/* The field of a whole line (Zeek TSV, or CSV without quotes) that holds
- * the token at tok: NULL if it is one that is not scanned (the timestamp,
- * an unset or empty field, one past the header's). */
-static const char *
-field_at(const layout *l, const char *s, size_t n, const char *tok)
-{
-	char sep = l->fmt == ENT_SCAN_CSV ? ',' : l->sep;
-	const char *f = s, *e;
-	int k = 0;
-
-	for (const char *p; (p = memchr(f, sep, (size_t)(tok - f))) != NULL;
-	    f = p + 1)
-		k++;
-	if (k == l->ts || k >= l->n)
-		return NULL;
-	e = memchr(tok, sep, (size_t)(s + n - tok));
-	if (e == NULL)
-		e = s + n;
-	if (l->fmt == ENT_SCAN_ZEEK && (((size_t)(e - f) == l->unset_len &&
-	    memcmp(f, l->unset, l->unset_len) == 0) || ((size_t)(e - f) ==
-	    l->empty_len && memcmp(f, l->empty, l->empty_len) == 0)))
-		return NULL;
-	return l->names[k];
-}
-
-/* The field of a combined line's text after the timestamp that holds the
- * token at tok: the request, referer and user agent are the first, second
- * and third pair of quotes ('\"' escapes one); NULL elsewhere (status,
- * bytes). */
-static const char *
-combined_field_at(const char *s, size_t n, const char *tok)
-{
-	static const char *const quoted[] = { "request", "referer",
-	    "user_agent" };
-	const char *e = s + n;
-	int before = 0, total = 0;
-
-	for (const char *p = s; total < 6 && (p = memchr(p, '"',
-	    (size_t)(e - p))) != NULL; p++)
-		if (p == s || p[-1] != '\\') {
-			total++;
-			before += p < tok;
-		}
-	return before % 2 == 1 && before < total ? quoted[before / 2] : NULL;
-}
-
-/* The field of a BIND line's text after "query: ": the name asked, then
- * the rest. */
-static const char *
-bind_field_at(const char *s, size_t n, const char *tok)
-{
-	const char *sp = memchr(s, ' ', n);
-
-	return sp == NULL || tok < sp ? "query" : "text";
-}
-
-static int
-on_mhit(const ent_mhit *h, void *ctx)
-{
-	work *w = ctx;
-	const origin *o = &w->org[h->ctx];
-	const char *field = o->field;
-	hitrec *r;
-
-	if (field == NULL && (field = w->lay->fmt == ENT_SCAN_COMBINED ?
-	    combined_field_at(o->text, o->text_len, h->tok) :
-	    w->lay->fmt == ENT_SCAN_BIND ? bind_field_at(o->text, o->text_len,
-	    h->tok) : field_at(w->lay, o->text, o->text_len, h->tok)) == NULL)
-		return 0;
-
-	if (w->nhits == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 256;
-		hitrec *p = realloc(w->hits, cap * sizeof *p);
-		if (p == NULL) {
-			w->oom = 1;
-			return 1;
-		}
-		w->hits = p;
-		w->cap = cap;
-	}
-	r = &w->hits[w->nhits];
-	r->line = o->line;
-	r->ind = *h;
-	r->field = field;
-	r->value = strndup(h->tok, h->tok_len);
-	r->value_len = h->tok_len;
-	r->ts = o->ts ? strndup(o->ts, o->ts_len) : NULL;
-	r->ts_len = o->ts_len;
-	if (r->value == NULL) {
-		w->oom = 1;
-		return 1;
-	}
-	w->nhits++;
-	return 0;
-}
-
-/* Looks up what is pending: at the end of a chunk, and of each line whose
- * texts do not outlive it (JSON, CEF). */
-static void
-flush(work *w)
-{
-	if (ent_mbatch_flush(w->b))
-		w->oom = 1;
-	w->norg = 0;
-}
-
-/* The origin of the next text, as a number for the matcher. */
-static uint32_t
-origin_of(work *w, const char *field)
-{
-	origin *o;
-
-	if (w->norg == ORIGINS)
-		flush(w);
-	o = &w->org[w->norg];
-	o->line = w->line;
-	o->field = field;
-	o->text = NULL;
-	o->text_len = 0;
-	o->ts = w->ts;
-	o->ts_len = w->ts_len;
-	return (uint32_t)w->norg++;
-}
-
-static void
-piece(work *w, const char *field, const char *s, size_t n)
-{
-	ent_mbatch_text(w->b, s, n, origin_of(w, field));
-}
-
-/* The origin of a text of several fields, each hit's field found from
- * where its token lies in s[0..n). */
-static uint32_t
-origin_text(work *w, const char *s, size_t n)
-{
-	uint32_t ctx = origin_of(w, NULL);
-
-	w->org[ctx].text = s;
-	w->org[ctx].text_len = n;
-	return ctx;
-}
-
-/* A whole line of fields but its timestamp (w->ts, if any). */
-static void
-whole(work *w, const char *s, size_t n)
-{
-	uint32_t ctx = origin_text(w, s, n);
-	const char *e = s + n;
-
-	if (w->ts != NULL) {
-		if (w->ts > s)
-			ent_mbatch_text(w->b, s, (size_t)(w->ts - s), ctx);
-		s = w->ts + w->ts_len;
-	}
-	ent_mbatch_text(w->b, s, (size_t)(e - s), ctx);
-}
 
 /* How many bytes of s[0..n) are c: sixteen at a time (SSE2, which every
  * x86-64 has), each a count per lane, summed at the end; the last bytes
@@ -364,6 +212,208 @@ nth_field(const char *s, size_t n, char sep, int i, size_t *len)
 	q = memchr(p, sep, (size_t)(e - p));
 	*len = (size_t)((q ? q : e) - p);
 	return p;
+}
+
+/* The field of a whole line (Zeek TSV, or CSV without quotes) that holds
+ * the token at tok: NULL if it is one that is not scanned (the timestamp,
+ * an unset or empty field, one past the header's). */
+static const char *
+field_at(const layout *l, const char *s, size_t n, const char *tok)
+{
+	char sep = l->fmt == ENT_SCAN_CSV ? ',' : l->sep;
+	const char *f = s, *e;
+	int k = 0;
+
+	for (const char *p; (p = memchr(f, sep, (size_t)(tok - f))) != NULL;
+	    f = p + 1)
+		k++;
+	if (k == l->ts || k >= l->n)
+		return NULL;
+	e = memchr(tok, sep, (size_t)(s + n - tok));
+	if (e == NULL)
+		e = s + n;
+	if (l->fmt == ENT_SCAN_ZEEK && (((size_t)(e - f) == l->unset_len &&
+	    memcmp(f, l->unset, l->unset_len) == 0) || ((size_t)(e - f) ==
+	    l->empty_len && memcmp(f, l->empty, l->empty_len) == 0)))
+		return NULL;
+	return l->names[k];
+}
+
+/* The field of a combined line's text after the timestamp that holds the
+ * token at tok: the request, referer and user agent are the first, second
+ * and third pair of quotes ('\"' escapes one); NULL elsewhere (status,
+ * bytes). */
+static const char *
+combined_field_at(const char *s, size_t n, const char *tok)
+{
+	static const char *const quoted[] = { "request", "referer",
+	    "user_agent" };
+	const char *e = s + n;
+	int before = 0, total = 0;
+
+	for (const char *p = s; total < 6 && (p = memchr(p, '"',
+	    (size_t)(e - p))) != NULL; p++)
+		if (p == s || p[-1] != '\\') {
+			total++;
+			before += p < tok;
+		}
+	return before % 2 == 1 && before < total ? quoted[before / 2] : NULL;
+}
+
+/* The field of a BIND line's text after "query: ": the name asked, then
+ * the rest. */
+static const char *
+bind_field_at(const char *s, size_t n, const char *tok)
+{
+	const char *sp = memchr(s, ' ', n);
+
+	return sp == NULL || tok < sp ? "query" : "text";
+}
+
+/* The line of a hit in a run of whole lines (scan_run), counted on from
+ * the line of the run's last hit, and its field and timestamp; NULL for a
+ * line that the reader of one line skips (too long; in Zeek a '#' line, or
+ * one with the wrong number of fields) or a field it does not scan. */
+static const char *
+run_hit(work *w, uint32_t ctx, const char *tok, uint64_t *line,
+    const char **ts, size_t *ts_len)
+{
+	const origin *o = &w->org[ctx];
+	const layout *l = w->lay;
+	const char *e = o->text + o->text_len, *s, *le;
+	char sep = l->fmt == ENT_SCAN_CSV ? ',' : l->sep;
+	size_t n, k;
+
+	if (w->run_org != ctx) {
+		w->run_org = ctx;
+		w->run_at = o->text;
+		w->run_line = o->line;
+	}
+	if ((k = count_byte(w->run_at, (size_t)(tok - w->run_at), '\n')) > 0) {
+		w->run_line += k;
+		w->run_at = (const char *)memrchr(w->run_at, '\n',
+		    (size_t)(tok - w->run_at)) + 1;
+	}
+	s = w->run_at;
+	le = memchr(tok, '\n', (size_t)(e - tok));
+	n = (size_t)((le ? le : e) - s);
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	*line = w->run_line;
+	if (n > ENT_LINE_MAX || (l->fmt == ENT_SCAN_ZEEK && (s[0] == '#' ||
+	    count_byte(s, n, sep) + 1 != (size_t)l->n)))
+		return NULL;
+	*ts = l->ts >= 0 ? nth_field(s, n, sep, l->ts, ts_len) : NULL;
+	return field_at(l, s, n, tok);
+}
+
+static int
+on_mhit(const ent_mhit *h, void *ctx)
+{
+	work *w = ctx;
+	const origin *o = &w->org[h->ctx];
+	const char *field = o->field, *ts = o->ts;
+	size_t ts_len = o->ts_len;
+	uint64_t line = o->line;
+	hitrec *r;
+
+	if (o->run) {
+		if ((field = run_hit(w, h->ctx, h->tok, &line, &ts, &ts_len)) ==
+		    NULL)
+			return 0;
+	} else if (field == NULL && (field = w->lay->fmt == ENT_SCAN_COMBINED ?
+	    combined_field_at(o->text, o->text_len, h->tok) :
+	    w->lay->fmt == ENT_SCAN_BIND ? bind_field_at(o->text, o->text_len,
+	    h->tok) : field_at(w->lay, o->text, o->text_len, h->tok)) == NULL) {
+		return 0;
+	}
+
+	if (w->nhits == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		hitrec *p = realloc(w->hits, cap * sizeof *p);
+		if (p == NULL) {
+			w->oom = 1;
+			return 1;
+		}
+		w->hits = p;
+		w->cap = cap;
+	}
+	r = &w->hits[w->nhits];
+	r->line = line;
+	r->ind = *h;
+	r->field = field;
+	r->value = strndup(h->tok, h->tok_len);
+	r->value_len = h->tok_len;
+	r->ts = ts ? strndup(ts, ts_len) : NULL;
+	r->ts_len = ts ? ts_len : 0;
+	if (r->value == NULL) {
+		w->oom = 1;
+		return 1;
+	}
+	w->nhits++;
+	return 0;
+}
+
+/* Looks up what is pending: at the end of a chunk, and of each line whose
+ * texts do not outlive it (JSON, CEF). */
+static void
+flush(work *w)
+{
+	if (ent_mbatch_flush(w->b))
+		w->oom = 1;
+	w->norg = 0;
+}
+
+/* The origin of the next text, as a number for the matcher. */
+static uint32_t
+origin_of(work *w, const char *field)
+{
+	origin *o;
+
+	if (w->norg == ORIGINS)
+		flush(w);
+	o = &w->org[w->norg];
+	o->line = w->line;
+	o->field = field;
+	o->text = NULL;
+	o->text_len = 0;
+	o->ts = w->ts;
+	o->ts_len = w->ts_len;
+	o->run = 0;
+	return (uint32_t)w->norg++;
+}
+
+static void
+piece(work *w, const char *field, const char *s, size_t n)
+{
+	ent_mbatch_text(w->b, s, n, origin_of(w, field));
+}
+
+/* The origin of a text of several fields, each hit's field found from
+ * where its token lies in s[0..n). */
+static uint32_t
+origin_text(work *w, const char *s, size_t n)
+{
+	uint32_t ctx = origin_of(w, NULL);
+
+	w->org[ctx].text = s;
+	w->org[ctx].text_len = n;
+	return ctx;
+}
+
+/* A whole line of fields but its timestamp (w->ts, if any). */
+static void
+whole(work *w, const char *s, size_t n)
+{
+	uint32_t ctx = origin_text(w, s, n);
+	const char *e = s + n;
+
+	if (w->ts != NULL) {
+		if (w->ts > s)
+			ent_mbatch_text(w->b, s, (size_t)(w->ts - s), ctx);
+		s = w->ts + w->ts_len;
+	}
+	ent_mbatch_text(w->b, s, (size_t)(e - s), ctx);
 }
 
 static void
@@ -753,6 +803,140 @@ static const line_fn readers[ENT_SCAN_FORMAT_COUNT] = {
 	[ENT_SCAN_TEXT] = line_text,
 };
 
+/* --- runs of whole lines: Zeek TSV and CSV without quotes --------------- */
+
+/* Counting lines: where the current one started, and its separators. */
+typedef struct tally {
+	size_t start, seps, nf;
+	uint64_t lines, malformed;
+	char sep;
+	int zeek;
+} tally;
+
+/* The line s[t->start..end) is over: counted, and counted as malformed
+ * if the reader of one line would skip it (too long, or a line with other
+ * than nf - 1 separators but an empty one or a Zeek '#' line). */
+static inline void
+tally_line(tally *t, const char *s, size_t end)
+{
+	const char *l = s + t->start;
+	size_t n = end - t->start;
+
+	if (n > 0 && l[n - 1] == '\r')
+		n--;
+	t->lines++;
+	t->malformed += n > ENT_LINE_MAX || (n > 0 && !(t->zeek &&
+	    l[0] == '#') && t->seps + 1 != t->nf);
+	t->start = end + 1;
+	t->seps = 0;
+}
+
+/* The lines of s[from..n), a byte at a time. */
+static void
+tally_bytes(tally *t, const char *s, size_t from, size_t n)
+{
+	for (size_t i = from; i < n; i++) {
+		if (s[i] == '\n')
+			tally_line(t, s, i);
+		else
+			t->seps += s[i] == t->sep;
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* Sixty-four bytes at a time: masks of the line ends and separators. */
+__attribute__((target("popcnt"))) static void
+tally_sse2(tally *tp, const char *s, size_t n)
+{
+	const __m128i nl = _mm_set1_epi8('\n'), sep = _mm_set1_epi8(tp->sep);
+	tally t = *tp;
+	size_t base = 0;
+
+	for (; base + 64 <= n; base += 64) {
+		uint64_t ends = 0, seps = 0;
+#pragma GCC unroll 4
+		for (int j = 0; j < 4; j++) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(s + base +
+			    16 * j));
+			ends |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(x, nl)) << (16 * j);
+			seps |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(x, sep)) << (16 * j);
+		}
+		for (; ends; ends &= ends - 1) {
+			size_t p = (size_t)__builtin_ctzll(ends);
+			uint64_t below = (1ULL << p) - 1;
+			t.seps += (size_t)__builtin_popcountll(seps & below);
+			seps &= ~below;
+			tally_line(&t, s, base + p);
+		}
+		t.seps += (size_t)__builtin_popcountll(seps);
+	}
+	tally_bytes(&t, s, base, n);
+	*tp = t;
+}
+#endif
+
+/* Counts the lines of s[0..n) (whole lines, the last perhaps without
+ * '\n'), and those malformed. */
+static void
+tally_run(work *w, const char *s, size_t n)
+{
+	const layout *l = w->lay;
+	tally t = { 0, 0, (size_t)l->n, 0, 0, l->fmt == ENT_SCAN_CSV ? ',' :
+	    l->sep, l->fmt == ENT_SCAN_ZEEK };
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("popcnt"))
+		tally_sse2(&t, s, n);
+	else
+#endif
+		tally_bytes(&t, s, 0, n);
+	if (t.start < n)	/* a last line without '\n' */
+		tally_line(&t, s, n);
+	w->line += t.lines;
+	w->lines += t.lines;
+	w->malformed += t.malformed;
+}
+
+/* Whether the lines of s[0..n) can go to the matcher as runs: a Zeek TSV
+ * log whose separator ends tokens and that has no URL to put together
+ * from two fields, or a CSV log with no quotes. */
+static int
+runs(const layout *l, const char *s, size_t n)
+{
+	if (l->fmt == ENT_SCAN_ZEEK)
+		return l->whole && !(l->host >= 0 && l->uri >= 0) &&
+		    l->sep != '\n' && l->sep != '\r';
+	return l->fmt == ENT_SCAN_CSV && memchr(s, '"', n) == NULL;
+}
+
+#define RUN_BYTES 131072
+
+/* Lines given to the matcher a run at a time (of about RUN_BYTES, so
+ * that they are still in the cache when counted): the lines the reader of
+ * one line would skip counted here, each hit's line, field and timestamp
+ * found, and the hits in lines skipped dropped, by run_hit. */
+static void
+scan_runs(work *w, const char *s, size_t n)
+{
+	while (n > 0) {
+		const char *nl = n > RUN_BYTES ? memchr(s + RUN_BYTES, '\n',
+		    n - RUN_BYTES) : NULL;
+		size_t k = nl ? (size_t)(nl + 1 - s) : n;
+		uint32_t ctx = origin_text(w, s, k);
+
+		w->org[ctx].line = w->line + 1;
+		w->org[ctx].run = 1;
+		w->run_org = UINT32_MAX;
+		tally_run(w, s, k);
+		ent_mbatch_text(w->b, s, k, ctx);
+		flush(w);	/* so that run_hit counts on from the run's start */
+		s += k;
+		n -= k;
+	}
+}
+
 /* Scans whole lines of buf; a last line without '\n' counts too. */
 static void
 scan_lines(work *w, const char *buf, size_t len)
@@ -760,6 +944,10 @@ scan_lines(work *w, const char *buf, size_t len)
 	const char *p = buf, *end = buf + len;
 	line_fn fn = readers[w->lay->fmt];
 
+	if (runs(w->lay, buf, len)) {
+		scan_runs(w, buf, len);
+		return;
+	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);

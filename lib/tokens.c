@@ -62,6 +62,8 @@ enum {
 	K_NOT_NAME = 128,  /* not a letter, digit, '-', '_' or '.' */
 	K_NOT_HEX = 256,   /* not a hex digit */
 	K_PATH = 512,      /* ends a URL's host: / ? # */
+	K_V6 = 1024,       /* may be in a word that holds an IPv6 address */
+	K_V6_ANY = 2048,   /* and after it, anything may be: / % @ */
 };
 static uint16_t kcls[256];
 static pthread_once_t kcls_once = PTHREAD_ONCE_INIT;
@@ -91,6 +93,13 @@ kcls_init(void)
 	kcls['/'] |= K_SLASH | K_PATH;
 	kcls['?'] |= K_PATH;
 	kcls['#'] |= K_PATH;
+	for (int c = 0; c < 256; c++)
+		if (!(kcls[c] & K_NOT_HEX))
+			kcls[c] |= K_V6;
+	for (const char *p = ":.[]-?#"; *p; p++)	/* cut off around it */
+		kcls[(unsigned char)*p] |= K_V6;
+	for (const char *p = "/%@"; *p; p++)	/* a path, URL, zone, user */
+		kcls[(unsigned char)*p] |= K_V6 | K_V6_ANY;
 	masks_choose();
 }
 
@@ -436,6 +445,27 @@ scheme_sep(const char *s, size_t n)
 	return NULL;
 }
 
+/* An IPv6 address given as text, perhaps with a zone ("%eth0"). */
+static void
+v6_text(ent_mbatch *b, const char *t, size_t n)
+{
+	char buf[64];
+	uint8_t a[16];
+	const char *pct = memchr(t, '%', n);	/* a zone */
+	size_t k = pct ? (size_t)(pct - t) : n;
+
+	if (k >= sizeof buf)
+		return;
+	for (size_t i = 0; i < k; i++)	/* cheaper than inet_pton: */
+		if ((kcls[(unsigned char)t[i]] & K_NOT_HEX) && t[i] != ':' &&
+		    t[i] != '.')
+			return;	/* a time, "a:b:c" */
+	memcpy(buf, t, k);
+	buf[k] = '\0';
+	if (inet_pton(AF_INET6, buf, a) == 1)
+		v6_keys(b, a);
+}
+
 /* The keys of a token with no '/': an address, "address:port", a
  * network, a domain, "host:port", an e-mail address (and its domain) or a
  * hash; anything else has none. */
@@ -455,6 +485,10 @@ host_keys(ent_mbatch *b, const char *t, size_t n)
 	hashlen = !(any & K_NOT_HEX) && (n == 32 || n == 40 || n == 64);
 	if (!(any & (K_DOT | K_COLON)) && !hashlen)
 		return;	/* no address, name or hash has neither */
+	if ((any & K_COLON) && !(any & (K_DOT | K_AT))) {
+		v6_text(b, t, n);	/* nothing else has ':' and no '.' */
+		return;
+	}
 	if (!(any & K_NOT_DIGDOT) || (any & K_COLON)) {	/* counted if need be */
 		for (size_t i = 0; i < n; i++) {
 			dots += t[i] == '.';
@@ -475,15 +509,7 @@ host_keys(ent_mbatch *b, const char *t, size_t n)
 		}
 	}
 	if (colons >= 2 && at == NULL) {
-		char buf[64];
-		const char *pct = memchr(t, '%', n);	/* a zone */
-		size_t k = pct ? (size_t)(pct - t) : n;
-		if (k >= sizeof buf)
-			return;
-		memcpy(buf, t, k);
-		buf[k] = '\0';
-		if (inet_pton(AF_INET6, buf, a) == 1)
-			v6_keys(b, a);
+		v6_text(b, t, n);
 		return;
 	}
 	if (hashlen) {
@@ -809,6 +835,15 @@ word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 		if (len >= 32)	/* maybe a hash */
 			word(b, s, len, cls);
 		return;
+	}
+	if (!(cls & (K_DOT | K_SOFT))) {	/* a ':' and no '.': only an */
+		unsigned all = ~0u, any = 0;	/* IPv6 address, or a URL */
+		for (size_t i = 0; i < len; i++) {
+			all &= kcls[u[i]];
+			any |= kcls[u[i]];
+		}
+		if (!(all & K_V6) && !(any & K_V6_ANY))
+			return;	/* a time, "a:b:c" */
 	}
 	if (!(cls & K_NOT_DIGDOT)) {
 		if (u[0] == '.' || u[len - 1] == '.') {

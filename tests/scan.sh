@@ -8,7 +8,7 @@
 set -u
 E=$(realpath "$1")
 T=$(mktemp -d /tmp/entente-scan-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 n=0; failed=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
 L=tests/data/logs
@@ -50,6 +50,35 @@ for l in sys.stdin:
     o = json.loads(l)
     print(o["line"], o["field"], o["value"], o.get("ts", "-"))' >"$T/q.out"
 ok "$(printf '2 src 185.86.148.7 2026-11-27\n3 dst 185.86.148.9 -\n' | cmp -s - "$T/q.out"; echo $?)" "CSV: quoted commas, and a short line's last field: $(tr '\n' ';' <"$T/q.out")"
+# Zeek TSV and CSV without quotes go to the matcher a run of lines at a
+# time, hits placed after: the same hits as line by line (a separator that
+# does not end tokens, a quote) in lines of every kind: malformed, '#',
+# empty, CRLF, unset, the indicator in the timestamp's field
+{
+	printf '#separator \\x09\n#unset_field\t-\n#empty_field\t(empty)\n#fields\tts\tuid\tsrc\tquery\tanswers\n'
+	printf 'ritsoperrol.ru\tC1\t185.86.148.7\ttouch.example.com\t-\n'
+	printf '1795780801.1\tC2\t-\t(empty)\t2001:db8::1\r\n'
+	printf '1795780801.2\tC3\t185.86.148.8\ttouch.example.com\n'
+	printf '\n#close\t185.86.148.9\tb\tc\td\nx\n'
+	printf '1795780801.3\tC4\t185.86.148.10\tx.ritsoperrol.ru\t-\textra\n'
+	printf '2026-11-27T10:04:59Z\tC5\t[2001:db8::1]:53\tritsoperrol.ru.\t185.86.148.11,185.86.148.12'
+} >"$T/run.log"
+sed 's/\t/~/g; s/\\x09/\\x7e/' "$T/run.log" >"$T/line.log"
+{
+	printf 'ts,src,note\n'
+	printf 'ritsoperrol.ru,185.86.148.7,touch.example.com\r\n\n'
+	printf '2026-11-27T10:04:59Z,185.86.148.8\n'
+	printf '1,185.86.148.9,a b 2001:db8::1,extra 185.86.148.10\n'
+	printf '2,[2001:db8::1]:53,http://ritsoperrol.ru/x'
+} >"$T/run.csv"
+{ cat "$T/run.csv"; printf '\n3,"x, y",185.86.148.13\n'; } >"$T/line.csv"
+for f in run.log line.log run.csv line.csv; do
+	"$E" --home "$G" scan --json --no-record "$T/$f" 2>"$T/$f.err" |
+	    sed 's/"file":"[^"]*",//' | grep -v 185.86.148.13 >"$T/$f.out"
+	sed -i -n '1s/.*: \([0-9]* hits\).*, \([0-9]* malformed\).*/\1 \2/p' "$T/$f.err"
+done
+ok "$(cmp -s "$T/run.log.out" "$T/line.log.out" && cmp -s "$T/run.log.err" "$T/line.log.err" && [ "$(cat "$T/run.log.err")" = "7 hits 3 malformed" ]; echo $?)" "Zeek: a run of lines gives what line by line does: $(cat "$T/run.log.err")"
+ok "$(cmp -s "$T/run.csv.out" "$T/line.csv.out" && [ "$(cat "$T/run.csv.err")" = "7 hits 2 malformed" ] && [ "$(cat "$T/line.csv.err")" = "8 hits 2 malformed" ]; echo $?)" "CSV: a run of lines gives what line by line does: $(cat "$T/run.csv.err")"
 printf 'abc\0def 1.2.3.4\n' >"$T/bin"
 "$E" --home "$G" scan --no-record "$T/bin" >/dev/null 2>"$T/err"; rc=$?
 ok "$([ $rc = 2 ] && grep -q 'looks binary' "$T/err"; echo $?)" "a binary file is refused with a message"
