@@ -125,7 +125,7 @@ size_t matcher_key(ent_type t, const char *v, size_t n, uint8_t *tag,
 /* The byte classes of p[0..n) as masks, one for each 64 bytes (the last
  * padded with hard bytes), bit i for byte i: bytes that end a word, '.',
  * ':', those that end a token within a word (= * ! $), bytes that are not
- * a digit or '.', bytes that cannot be in a name.
+ * a digit or '.', bytes that cannot be in a name (nor are ':').
  * By the table (vector 0) or the CPU's vector instructions when it has
  * them (vector 1; tokens.c uses these). Returns whether it has them. */
 typedef struct kmask {

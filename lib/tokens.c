@@ -59,11 +59,10 @@ enum {
 	K_AT = 16,
 	K_SLASH = 32,
 	K_NOT_DIGDOT = 64, /* not a digit or '.' */
-	K_NOT_NAME = 128,  /* not a letter, digit, '-', '_' or '.' */
+	K_NOT_NAME = 128,  /* not a letter, digit, '-', '_', '.' or ':' */
 	K_NOT_HEX = 256,   /* not a hex digit */
 	K_PATH = 512,      /* ends a URL's host: / ? # */
-	K_V6 = 1024,       /* may be in a word that holds an IPv6 address */
-	K_V6_ANY = 2048,   /* and after it, anything may be: / % @ */
+	K_V6 = 1024,       /* a hex digit, ':' or '-' */
 };
 static uint16_t kcls[256];
 static pthread_once_t kcls_once = PTHREAD_ONCE_INIT;
@@ -77,7 +76,7 @@ kcls_init(void)
 		int digit = c >= '0' && c <= '9', alpha = (c | 32) >= 'a' &&
 		    (c | 32) <= 'z';
 		kcls[c] = (uint16_t)((digit || c == '.' ? 0 : K_NOT_DIGDOT) |
-		    (digit || alpha || c == '-' || c == '_' || c == '.' ? 0 :
+		    (digit || alpha || c == '-' || c == '_' || c == '.' || c == ':' ? 0 :
 		    K_NOT_NAME) | (digit || ((c | 32) >= 'a' && (c | 32) <= 'f') ?
 		    0 : K_NOT_HEX) | (c < 32 || c == 127 ? K_HARD : 0));
 	}
@@ -94,12 +93,8 @@ kcls_init(void)
 	kcls['?'] |= K_PATH;
 	kcls['#'] |= K_PATH;
 	for (int c = 0; c < 256; c++)
-		if (!(kcls[c] & K_NOT_HEX))
+		if (!(kcls[c] & K_NOT_HEX) || c == ':' || c == '-')
 			kcls[c] |= K_V6;
-	for (const char *p = ":.[]-?#"; *p; p++)	/* cut off around it */
-		kcls[(unsigned char)*p] |= K_V6;
-	for (const char *p = "/%@"; *p; p++)	/* a path, URL, zone, user */
-		kcls[(unsigned char)*p] |= K_V6 | K_V6_ANY;
 	masks_choose();
 }
 
@@ -719,7 +714,7 @@ masks_avx2(const unsigned char *p, size_t n, kmask *m, size_t nb)
 	const __m256i hardbits = _mm256_set1_epi8(0x3f);
 	const __m256i softbits = _mm256_set1_epi8((char)0xc0);
 	const __m256i digdot = _mm256_set1_epi8(0x03);
-	const __m256i name = _mm256_set1_epi8(0x7b);
+	const __m256i name = _mm256_set1_epi8(0x7f);	/* ':' too */
 
 	if (n < 32) {	/* too short to load */
 		masks_table(p, n, m, nb);
@@ -836,14 +831,10 @@ word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 			word(b, s, len, cls);
 		return;
 	}
-	if (!(cls & (K_DOT | K_SOFT))) {	/* a ':' and no '.': only an */
-		unsigned all = ~0u, any = 0;	/* IPv6 address, or a URL */
-		for (size_t i = 0; i < len; i++) {
-			all &= kcls[u[i]];
-			any |= kcls[u[i]];
-		}
-		if (!(all & K_V6) && !(any & K_V6_ANY))
-			return;	/* a time, "a:b:c" */
+	if (!(cls & (K_DOT | K_SOFT | K_NOT_NAME))) {	/* name bytes, ':' */
+		for (size_t i = 0; i < len; i++)	/* only: an IPv6 */
+			if (!(kcls[u[i]] & K_V6))	/* address, or none */
+				return;	/* a time, "a:b:c" */
 	}
 	if (!(cls & K_NOT_DIGDOT)) {
 		if (u[0] == '.' || u[len - 1] == '.') {
@@ -855,7 +846,7 @@ word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 		}
 		return;
 	}
-	if (!(cls & K_NOT_NAME) && u[0] != '.' && u[0] != '-' &&
+	if (!(cls & (K_NOT_NAME | K_COLON)) && u[0] != '.' && u[0] != '-' &&
 	    u[len - 1] != '.' && u[len - 1] != '-') {
 		b->tok = s;
 		b->tok_len = (uint32_t)len;
