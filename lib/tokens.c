@@ -465,18 +465,15 @@ v6_text(ent_mbatch *b, const char *t, size_t n)
  * network, a domain, "host:port", an e-mail address (and its domain) or a
  * hash; anything else has none. */
 static void
-host_keys(ent_mbatch *b, const char *t, size_t n)
+host_cls(ent_mbatch *b, const char *t, size_t n, unsigned any)
 {
 	uint8_t a[16];
-	unsigned any = 0;
 	size_t dots = 0, colons = 0;
 	const char *at = NULL;
 	int hashlen;
 
 	if (n == 0 || n > ENT_VALUE_MAX)
 		return;
-	for (size_t i = 0; i < n; i++)
-		any |= kcls[(unsigned char)t[i]];
 	hashlen = !(any & K_NOT_HEX) && (n == 32 || n == 40 || n == 64);
 	if (!(any & (K_DOT | K_COLON)) && !hashlen)
 		return;	/* no address, name or hash has neither */
@@ -540,6 +537,46 @@ host_keys(ent_mbatch *b, const char *t, size_t n)
 		domain_keys(b, t, (size_t)((const char *)memchr(t, ':', n) - t));
 }
 
+static void
+host_keys(ent_mbatch *b, const char *t, size_t n)
+{
+	unsigned any = 0;
+
+	for (size_t i = 0; i < n && i <= ENT_VALUE_MAX; i++)
+		any |= kcls[(unsigned char)t[i]];
+	host_cls(b, t, n, any);
+}
+
+/* A URL t[0..n) whose "://" is at sep: its keys, and its host's (but a
+ * user and port). */
+static void
+url_token(ent_mbatch *b, const char *t, size_t n, const char *sep)
+{
+	const char *host = sep + 3, *end = t + n, *pe = host, *h, *c;
+	unsigned any = 0;
+	size_t hn;
+
+	for (; pe < end && !(kcls[(unsigned char)*pe] & K_PATH); pe++)
+		any |= kcls[(unsigned char)*pe];
+	hn = (size_t)(pe - host);
+	url_keys(b, host, hn, pe, (size_t)(end - pe));
+	if (!(any & (K_AT | K_COLON)) && hn > 0 && host[0] != '[') {
+		host_cls(b, host, hn, any);	/* the common case: a name */
+		return;
+	}
+	if ((h = memchr(host, '@', hn)) != NULL) {	/* user */
+		hn -= (size_t)(h + 1 - host);
+		host = h + 1;
+	}
+	c = host[0] == '[' ? NULL : memchr(host, ':', hn);
+	if (c != NULL)	/* port */
+		hn = (size_t)(c - host);
+	if (host[0] == '[' && hn > 2)
+		host_keys(b, host + 1, hn - 2);
+	else
+		host_keys(b, host, hn);
+}
+
 /* The keys of one token: a URL (and its host) or host/path, else those
  * of host_keys. */
 static void
@@ -562,26 +599,7 @@ classify(ent_mbatch *b, const char *t, size_t n)
 		host_keys(b, t, (size_t)(slash - t));
 		return;
 	}
-	{	/* a URL: the URL, and its host alone */
-		const char *host = scheme + 3, *end = t + n, *pe = host;
-		const char *h, *c;
-		size_t hn;
-		while (pe < end && !(kcls[(unsigned char)*pe] & K_PATH))
-			pe++;
-		hn = (size_t)(pe - host);
-		url_keys(b, host, hn, pe, (size_t)(end - pe));
-		if ((h = memchr(host, '@', hn)) != NULL) {	/* user */
-			hn -= (size_t)(h + 1 - host);
-			host = h + 1;
-		}
-		c = host[0] == '[' ? NULL : memchr(host, ':', hn);
-		if (c != NULL)	/* port */
-			hn = (size_t)(c - host);
-		if (host[0] == '[' && hn > 2)
-			host_keys(b, host + 1, hn - 2);
-		else
-			host_keys(b, host, hn);
-	}
+	url_token(b, t, n, scheme);
 }
 
 /* What leads a token in prose and goes: "[", ".", "-", "/", and ":" but
@@ -798,13 +816,15 @@ matcher_masks(const unsigned char *p, size_t n, kmask *m, int vector)
 static int
 host_misses(const char *s, size_t len)
 {
-	const char *t = s + lead(s, len), *e = s + len, *sl;
+	const char *t = s + lead(s, len), *e = s + len, *p = t;
 	size_t hn;
 
-	if ((sl = memchr(t, '/', (size_t)(e - t))) == NULL)
+	while (p < e && *p != '/' && *p != '.')	/* hosts are short */
+		p++;
+	if (p == e || *p == '.')
 		return 0;
-	hn = (size_t)(sl - t);
-	return hn != 32 && hn != 40 && hn != 64 && memchr(t, '.', hn) == NULL;
+	hn = (size_t)(p - t);
+	return hn != 32 && hn != 40 && hn != 64;
 }
 
 /* A word that is neither an address nor a name: by word(), unless it is
