@@ -1,9 +1,9 @@
 /*
  * scan.c — the guard's log readers, files and threads (see entente/scan.h).
  *
- * A file is read whole (mmap) and cut at line boundaries into parts that
- * the threads share, or streamed in blocks when it is gzip or standard
- * input. Each reader hands the matcher's batch (tokens.c) the texts of a
+ * A plain file is cut at line boundaries into parts that the threads
+ * share, each read into its thread's buffer a quarter megabyte at a time;
+ * gzip or standard input is streamed in blocks. Each reader hands the matcher's batch (tokens.c) the texts of a
  * line with their origin (line, field, timestamp): a field at a time, or
  * several fields at once (a Zeek or CSV line, what follows a combined
  * line's timestamp, a BIND query and the rest), the field of a hit then
@@ -150,6 +150,8 @@ typedef struct work {
 	hitrec *hits;
 	size_t nhits, cap;
 	int oom;
+	char *buf;              /* a part's bytes, read in (scan_part) */
+	int eio;                /* errno of a failed read */
 	uint32_t run_org;       /* the run whose hits are being placed, */
 	const char *run_at;     /* the start of the line of its last hit */
 	uint64_t run_line;      /* and that line's number */
@@ -1080,10 +1082,11 @@ work_free(work *w)
 	hits_free(w);
 	ent_mbatch_free(w->b);
 	free(w->cef);
+	free(w->buf);
 	free(w);
 }
 
-/* A mapped file is cut at line ends into parts of about PART_BYTES (four
+/* A plain file is cut at line ends into parts of about PART_BYTES (four
  * for each thread at least), and each thread takes the next part until
  * none is left, so that a thread whose parts cost more (longer lines, more
  * hits) does not keep the others waiting. The calling thread hands on
@@ -1096,12 +1099,12 @@ typedef struct part {
 	hitrec *hits;
 	size_t nhits;
 	uint64_t lines, malformed;
-	int oom;
+	int oom, eio;
 	atomic_int done;
 } part;
 
 typedef struct pool {
-	const char *map;
+	int fd;
 	part *parts;
 	size_t nparts;
 	atomic_size_t next;
@@ -1113,7 +1116,7 @@ typedef struct pool {
 	size_t emitted;         /* parts handed on */
 	size_t len;             /* the file's bytes, for progress */
 	uint64_t base;          /* lines before the next of them */
-	int oom;
+	int oom, eio;
 } pool;
 
 typedef struct job {
@@ -1150,8 +1153,10 @@ emit_parts(pool *p, int all)
 		if (!all && !atomic_load_explicit(&pt->done,
 		    memory_order_acquire))
 			break;
-		if (p->oom || pt->oom || !atomic_load(&pt->done)) {
-			p->oom = 1;
+		if (pt->eio && !p->eio)
+			p->eio = pt->eio;
+		if (p->oom || p->eio || pt->oom || !atomic_load(&pt->done)) {
+			p->oom |= !p->eio;
 			hits_drop(pt->hits, pt->nhits);
 		} else {
 			p->st->lines += pt->lines;
@@ -1167,6 +1172,76 @@ emit_parts(pool *p, int all)
 	}
 }
 
+/* A part is read into its thread's buffer READ_BYTES at a time (so that
+ * it is scanned while still in the cache, and no thread waits on another
+ * to map or unmap pages), whole lines scanned, the rest carried over. A
+ * line that does not fit the buffer is longer than ENT_LINE_MAX: it is
+ * counted as malformed and passed over, as a mapped one is. */
+#define READ_BYTES (256u << 10)
+#define BUF_BYTES (ENT_LINE_MAX + READ_BYTES + 2)
+
+static int
+scan_part(work *w, int fd, size_t from, size_t to)
+{
+	size_t have = 0;	/* bytes carried over */
+	int skip = 0;		/* in a line too long, until its '\n' */
+
+	if (w->buf == NULL && (w->buf = malloc(BUF_BYTES)) == NULL) {
+		w->oom = 1;
+		return -1;
+	}
+	while (from < to || have > 0) {
+		size_t want = to - from < READ_BYTES ? to - from : READ_BYTES,
+		    done;
+		ssize_t r = 0;
+		const char *nl;
+
+		if (want > BUF_BYTES - have)
+			want = BUF_BYTES - have;
+		if (want > 0 && (r = pread(fd, w->buf + have, want,
+		    (off_t)from)) <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				w->eio = errno;
+				return -1;
+			}
+			to = from;	/* the file shrank */
+		}
+		from += (size_t)r;
+		nl = memrchr(w->buf + have, '\n', (size_t)r);
+		have += (size_t)r;
+		if (skip) {	/* the rest of a line too long */
+			if (nl == NULL && from < to) {
+				have = 0;
+				continue;
+			}
+			nl = nl ? memchr(w->buf, '\n', have) : w->buf + have - 1;
+			done = (size_t)(nl + 1 - w->buf);
+			skip = 0;
+		} else if (from < to) {	/* whole lines; the rest waits */
+			if (nl == NULL) {
+				if (have < BUF_BYTES)
+					continue;
+				w->line++;	/* no '\n' in BUF_BYTES */
+				w->lines++;
+				w->malformed++;
+				skip = 1;
+				have = 0;
+				continue;
+			}
+			done = (size_t)(nl + 1 - w->buf);
+			scan_lines(w, w->buf, done);
+		} else {	/* the part's end */
+			done = have;
+			scan_lines(w, w->buf, done);
+		}
+		memmove(w->buf, w->buf + done, have - done);
+		have -= done;
+	}
+	return 0;
+}
+
 static void *
 run_job(void *arg)
 {
@@ -1178,22 +1253,14 @@ run_job(void *arg)
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->nparts) {
 		part *pt = &p->parts[i];
 		w->line = w->lines = w->malformed = 0;
-		w->oom = 0;
-		scan_lines(w, p->map + pt->from, pt->to - pt->from);
-		{	/* its pages are done with: unmapped here, by the
-			 * threads, rather than all at the end by one */
-			uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-			uintptr_t a = ((uintptr_t)p->map + pt->from + pg - 1) &
-			    ~(pg - 1), e = ((uintptr_t)p->map + pt->to) &
-			    ~(pg - 1);
-			if (e > a)
-				madvise((void *)a, e - a, MADV_DONTNEED);
-		}
+		w->oom = w->eio = 0;
+		scan_part(w, p->fd, pt->from, pt->to);
 		pt->hits = w->hits;
 		pt->nhits = w->nhits;
 		pt->lines = w->lines;
 		pt->malformed = w->malformed;
 		pt->oom = w->oom;
+		pt->eio = w->eio;
 		w->hits = NULL;
 		w->nhits = w->cap = 0;
 		atomic_store_explicit(&pt->done, 1, memory_order_release);
@@ -1233,7 +1300,8 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
 	    pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f &&
 	    magic[1] == 0x8b)) {
-		/* a plain file: map it; the threads share its parts */
+		/* a plain file: the threads share its parts, which they
+		 * read; it is mapped only to find where they begin */
 		size_t len = (size_t)sb.st_size, off;
 		char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		unsigned t = o->threads;
@@ -1243,14 +1311,16 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		int oom = 0;
 		uint64_t base = 0;
 
-		close(fd);
-		if (map == MAP_FAILED)
+		if (map == MAP_FAILED) {
+			close(fd);
 			return ent_fail(msg, ENT_EIO, "cannot map %s: %s", path,
 			    strerror(errno));
-		madvise(map, len, MADV_SEQUENTIAL);
+		}
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		lay.fmt = o->format ? o->format : detect(map, len);
 		if (binary(map, len) && o->format != ENT_SCAN_TEXT) {
 			munmap(map, len);
+			close(fd);
 			return ent_fail(msg, ENT_EINVAL, "%s looks binary (it has "
 			    "NUL bytes); give --format text to scan it anyway",
 			    path);
@@ -1268,7 +1338,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		for (const char *q = map; q < map + off; q++)
 			base += *q == '\n';
 		memset(&p, 0, sizeof p);
-		p.map = map;
+		p.fd = fd;
 		p.nparts = (len - off) / PART_BYTES + 4 * t;
 		atomic_init(&p.next, 0);
 		p.o = o;
@@ -1311,7 +1381,10 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 			emit_parts(&p, 1);
 			oom = p.oom;
 		}
-		if (oom)
+		if (p.eio)
+			ret = ent_fail(msg, ENT_EIO, "reading %s: %s", path,
+			    strerror(p.eio));
+		else if (oom)
 			ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
 		free(p.parts);
 		for (unsigned i = 0; i < t; i++)
@@ -1321,6 +1394,7 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		if (o->progress)
 			o->progress(len, len, o->ctx);
 		munmap(map, len);
+		close(fd);
 		layout_free(&lay);
 		return ret;
 	}
