@@ -79,6 +79,24 @@ for f in run.log line.log run.csv line.csv; do
 done
 ok "$(cmp -s "$T/run.log.out" "$T/line.log.out" && cmp -s "$T/run.log.err" "$T/line.log.err" && [ "$(cat "$T/run.log.err")" = "7 hits 3 malformed" ]; echo $?)" "Zeek: a run of lines gives what line by line does: $(cat "$T/run.log.err")"
 ok "$(cmp -s "$T/run.csv.out" "$T/line.csv.out" && [ "$(cat "$T/run.csv.err")" = "7 hits 2 malformed" ] && [ "$(cat "$T/line.csv.err")" = "8 hits 2 malformed" ]; echo $?)" "CSV: a run of lines gives what line by line does: $(cat "$T/run.csv.err")"
+# lines longer than ENT_LINE_MAX (one longer than a thread's buffer, one
+# at the end without '\n') are counted malformed and passed over, read
+# from the file or streamed through gzip
+{
+	printf 'a 185.86.148.1\n'
+	head -c 1500000 /dev/zero | tr '\0' x; printf ' 185.86.148.2\n'
+	printf 'b 185.86.148.3\n'
+	head -c 3000000 /dev/zero | tr '\0' y; printf ' 185.86.148.4\n'
+	printf 'c 185.86.148.5\n'
+	head -c 1100000 /dev/zero | tr '\0' z; printf ' 185.86.148.6'
+} >"$T/long.txt"
+gzip -c "$T/long.txt" >"$T/long.txt.gz"
+for f in long.txt long.txt.gz; do
+	"$E" --home "$G" scan --json --no-record --threads 2 "$T/$f" 2>"$T/$f.err" |
+	    sed 's/"file":"[^"]*",//' >"$T/$f.out"
+	sed -i -n '1s/.*scanned \([0-9]* lines\).*: \([0-9]* hits\).*, \([0-9]* malformed\).*/\1 \2 \3/p' "$T/$f.err"
+done
+ok "$(cmp -s "$T/long.txt.out" "$T/long.txt.gz.out" && [ "$(cat "$T/long.txt.err")" = "6 lines 3 hits 3 malformed" ] && [ "$(cat "$T/long.txt.gz.err")" = "6 lines 3 hits 3 malformed" ] && [ "$(grep -o '"line":[0-9]*' "$T/long.txt.out" | tr '\n' ' ')" = '"line":1 "line":3 "line":5 ' ]; echo $?)" "lines longer than ENT_LINE_MAX are counted malformed and passed over: $(cat "$T/long.txt.err")"
 printf 'abc\0def 1.2.3.4\n' >"$T/bin"
 "$E" --home "$G" scan --no-record "$T/bin" >/dev/null 2>"$T/err"; rc=$?
 ok "$([ $rc = 2 ] && grep -q 'looks binary' "$T/err"; echo $?)" "a binary file is refused with a message"
