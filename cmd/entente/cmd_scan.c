@@ -100,11 +100,12 @@ print_hit(scan_ctx *c, const ent_scan_hit *h)
 {
 	const ent_mhit *in = h->indicator;
 	const char *type = ent_type_name(in->type);
-	size_t need = strlen(h->file) + h->value_len + strlen(h->field) +
-	    strlen(type) + strlen(in->value) + strlen(in->sources) +
-	    strlen(in->peers) + 128;
-	char num[24], *p;
-	int k;
+	size_t nf = strlen(h->file), nd = strlen(h->field), nt = strlen(type),
+	    nv = strlen(in->value), ns = strlen(in->sources),
+	    np = strlen(in->peers), need = nf + h->value_len + nd + nt + nv +
+	    ns + np + 128;
+	char num[24], *p, *q = num + sizeof num;
+	uint64_t line = h->line;
 
 	if (need > c->line_cap) {
 		char *nb = realloc(c->line, need);
@@ -113,23 +114,25 @@ print_hit(scan_ctx *c, const ent_scan_hit *h)
 		c->line = nb;
 		c->line_cap = need;
 	}
-	k = snprintf(num, sizeof num, "%llu", (unsigned long long)h->line);
-	p = put(c->line, h->file, strlen(h->file), 0);
+	do	/* the line number's digits, from the last */
+		*--q = (char)('0' + line % 10);
+	while ((line /= 10) > 0);
+	p = put(c->line, h->file, nf, 0);
 	*p++ = ':';
-	p = put(p, num, (size_t)k, 0);
+	p = put(p, q, (size_t)(num + sizeof num - q), 0);
 	p = put(p, "  ", 2, 0);
-	p = put(p, h->field, strlen(h->field), 12);
+	p = put(p, h->field, nd, 12);
 	*p++ = ' ';
 	p = put(p, h->value, h->value_len, 32);
 	p = put(p, " -> ", 4, 0);
-	p = put(p, type, strlen(type), 0);
+	p = put(p, type, nt, 0);
 	*p++ = ' ';
-	p = put(p, in->value, strlen(in->value), 0);
+	p = put(p, in->value, nv, 0);
 	p = put(p, " [", 2, 0);
-	p = put(p, in->sources, strlen(in->sources), 0);
-	if (in->peers[0]) {
+	p = put(p, in->sources, ns, 0);
+	if (np > 0) {
 		p = put(p, "; also held by ", 15, 0);
-		p = put(p, in->peers, strlen(in->peers), 0);
+		p = put(p, in->peers, np, 0);
 	}
 	p = put(p, "]\n", 2, 0);
 	fwrite(c->line, 1, (size_t)(p - c->line), stdout);
