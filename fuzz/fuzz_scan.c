@@ -1,7 +1,8 @@
 /* fuzz_scan.c — every log reader and the tokenizer, over a small matcher;
- * the first byte picks the format. The input is scanned twice, mapped and
- * streamed (as gzip), and both must find the same hits on the same lines:
- * the two ways cut lines and batch look-ups differently. */
+ * the first byte picks the format. The input is scanned twice, read from
+ * the file (as the threads read their parts) and streamed (as gzip), and
+ * both must find the same hits on the same lines: the two ways cut lines
+ * and batch look-ups differently. */
 
 #include <stdint.h>
 #include <stdio.h>
