@@ -481,7 +481,7 @@ ent_peer_admit(ent_store *s, const ent_peer *peer, ent_psi_mode mode,
 	sqlite3_stmt *st = NULL;
 	ent_peer cur;
 	uint64_t used = 0;
-	int64_t day = now / 86400;
+	int64_t day = now / 86400, since;
 	ent_err ret;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -505,12 +505,13 @@ ent_peer_admit(ent_store *s, const ent_peer *peer, ent_psi_mode mode,
 		    (unsigned long long)cur.policy.max_set);
 		goto out;
 	}
-	if (cur.last_session && now - cur.last_session <
-	    (int64_t)cur.policy.min_interval) {
+	/* a session at once with this one may have recorded a later time
+	 * than the now it was given: that is no time since it, not less */
+	since = now > cur.last_session ? now - cur.last_session : 0;
+	if (cur.last_session && since < (int64_t)cur.policy.min_interval) {
 		ret = ent_fail(msg, ENT_EPERM, "policy: min-interval is %u s; "
 		    "try again in %lld s", cur.policy.min_interval,
-		    (long long)(cur.policy.min_interval -
-		    (now - cur.last_session)));
+		    (long long)(cur.policy.min_interval - since));
 		goto out;
 	}
 	if ((ret = prep(s, "SELECT used FROM budget WHERE pk = ?1 AND day = ?2",

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "entente/import.h"
+#include "entente/node.h"
+#include "entente/peer.h"
 #include "entente/store.h"
 #include "tap.h"
 
@@ -330,6 +332,40 @@ test_zeek(void)
 	ent_store_close(s);
 }
 
+/* The responder's admission: the minimum interval, also when a session
+ * at once with another was given a time before the one it recorded. */
+static void
+test_admit(void)
+{
+	ent_store *s = NULL;
+	ent_peer p;
+	ent_policy pol;
+	uint8_t pk[32];
+	char vkey[256];
+
+	memset(pk, 7, sizeof pk);
+	if (!OK(ent_store_open(&s, ":memory:", 1, NULL) == ENT_OK &&
+	    ent_vkey_format("peer.example", pk, vkey, sizeof vkey, NULL) ==
+	    ENT_OK && ent_peer_add(s, "peer.example", vkey, "127.0.0.1:7400", 0,
+	    NULL) == ENT_OK, "a store and a peer"))
+		return;
+	ent_policy_default(&pol);
+	pol.min_interval = 0;
+	OK(ent_peer_set_policy(s, "peer.example", &pol, NULL) == ENT_OK &&
+	    ent_peer_get(s, "peer.example", NULL, &p, NULL) == ENT_OK &&
+	    ent_peer_admit(s, &p, ENT_PSI_INTERSECT, 10, 1000, NULL) ==
+	    ENT_OK && ent_peer_admit(s, &p, ENT_PSI_INTERSECT, 10, 999, NULL) ==
+	    ENT_OK, "min-interval 0: a session whose time is before the last "
+	    "one's is admitted");
+	pol.min_interval = 60;
+	OK(ent_peer_set_policy(s, "peer.example", &pol, NULL) == ENT_OK &&
+	    ent_peer_admit(s, &p, ENT_PSI_INTERSECT, 10, 1030, NULL) ==
+	    ENT_EPERM && ent_peer_admit(s, &p, ENT_PSI_INTERSECT, 10, 1061,
+	    NULL) == ENT_OK, "min-interval 60: refused 30 s after, admitted "
+	    "61 s after");
+	ent_store_close(s);
+}
+
 int
 main(void)
 {
@@ -339,6 +375,7 @@ main(void)
 	test_grizzly();
 	test_csv_forms();
 	test_zeek();
+	test_admit();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
