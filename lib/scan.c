@@ -150,8 +150,7 @@ typedef struct work {
 	hitrec *hits;
 	size_t nhits, cap;
 	int oom;
-	char *buf;              /* a part's bytes, read in (scan_part) */
-	int eio;                /* errno of a failed read */
+	char *buf;              /* bytes read in (scan_source) */
 	uint32_t run_org;       /* the run whose hits are being placed, */
 	const char *run_at;     /* the start of the line of its last hit */
 	uint64_t run_line;      /* and that line's number */
@@ -1172,54 +1171,91 @@ emit_parts(pool *p, int all)
 	}
 }
 
-/* A part is read into its thread's buffer READ_BYTES at a time (so that
- * it is scanned while still in the cache, and no thread waits on another
- * to map or unmap pages), whole lines scanned, the rest carried over. A
- * line that does not fit the buffer is longer than ENT_LINE_MAX: it is
- * counted as malformed and passed over, as a mapped one is. */
+/* --- reading: a part of a plain file, or a stream ------------------------- */
+
+/* Where bytes come from: the bytes [at, to) of a plain file (pread), or a
+ * stream (gzip, a pipe, standard input: gzread, to SIZE_MAX). */
+typedef struct source {
+	int fd;
+	gzFile gz;
+	size_t at, to;
+	int err;                /* errno of a failed read */
+} source;
+
+/* Reads up to want bytes into p: how many, 0 at the end, -1 on an error. */
+static ssize_t
+source_read(source *src, char *p, size_t want)
+{
+	ssize_t r;
+
+	if (want > src->to - src->at)
+		want = src->to - src->at;
+	if (want == 0)
+		return 0;
+	do
+		r = src->gz ? gzread(src->gz, p, (unsigned)want) :
+		    pread(src->fd, p, want, (off_t)src->at);
+	while (r < 0 && src->gz == NULL && errno == EINTR);
+	if (r < 0) {
+		src->err = src->gz ? EIO : errno;
+		return -1;
+	}
+	src->at += (size_t)r;
+	return r;
+}
+
+/* Bytes are read into a work's buffer READ_BYTES at a time (so that they
+ * are scanned while still in the cache, and no thread waits on another to
+ * map or unmap pages), whole lines scanned, the rest carried over. A line
+ * that does not fit the buffer is longer than ENT_LINE_MAX: it is counted
+ * as malformed and passed over. */
 #define READ_BYTES (256u << 10)
 #define BUF_BYTES (ENT_LINE_MAX + READ_BYTES + 2)
 
-static int
-scan_part(work *w, int fd, size_t from, size_t to)
+static char *
+work_buf(work *w)
 {
-	size_t have = 0;	/* bytes carried over */
-	int skip = 0;		/* in a line too long, until its '\n' */
-
-	if (w->buf == NULL && (w->buf = malloc(BUF_BYTES)) == NULL) {
+	if (w->buf == NULL && (w->buf = malloc(BUF_BYTES)) == NULL)
 		w->oom = 1;
-		return -1;
-	}
-	while (from < to || have > 0) {
-		size_t want = to - from < READ_BYTES ? to - from : READ_BYTES,
-		    done;
-		ssize_t r = 0;
-		const char *nl;
+	return w->buf;
+}
 
-		if (want > BUF_BYTES - have)
-			want = BUF_BYTES - have;
-		if (want > 0 && (r = pread(fd, w->buf + have, want,
-		    (off_t)from)) <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				w->eio = errno;
-				return -1;
-			}
-			to = from;	/* the file shrank */
-		}
-		from += (size_t)r;
-		nl = memrchr(w->buf + have, '\n', (size_t)r);
-		have += (size_t)r;
+/* Scans what src gives after the have bytes already in the buffer, and
+ * after each scan calls each (if given: a stream hands its hits on). */
+static void
+scan_source(work *w, source *src, size_t have,
+    void (*each)(work *, void *), void *ctx)
+{
+	char *buf = work_buf(w);
+	size_t clean = 0;	/* bytes at the start known to hold no '\n' */
+	int skip = 0;		/* in a line too long, until its '\n' */
+	int end = 0;
+
+	if (buf == NULL)
+		return;
+	while (!end || have > 0) {
+		ssize_t r = end ? 0 : source_read(src, buf + have,
+		    READ_BYTES < BUF_BYTES - have ? READ_BYTES :
+		    BUF_BYTES - have);
+		const char *nl;
+		size_t done;
+
+		if (r < 0)
+			return;
+		end = r == 0;
+		have += (size_t)(r > 0 ? r : 0);
+		nl = memrchr(buf + clean, '\n', have - clean);
+		clean = have;
 		if (skip) {	/* the rest of a line too long */
-			if (nl == NULL && from < to) {
-				have = 0;
+			if (nl == NULL && !end) {
+				have = clean = 0;
 				continue;
 			}
-			nl = nl ? memchr(w->buf, '\n', have) : w->buf + have - 1;
-			done = (size_t)(nl + 1 - w->buf);
+			done = nl ? (size_t)((const char *)memchr(buf, '\n',
+			    have) + 1 - buf) : have;
+			nl = NULL;	/* what follows may hold more */
 			skip = 0;
-		} else if (from < to) {	/* whole lines; the rest waits */
+		} else if (!end) {	/* whole lines; the rest waits */
 			if (nl == NULL) {
 				if (have < BUF_BYTES)
 					continue;
@@ -1227,19 +1263,21 @@ scan_part(work *w, int fd, size_t from, size_t to)
 				w->lines++;
 				w->malformed++;
 				skip = 1;
-				have = 0;
+				have = clean = 0;
 				continue;
 			}
-			done = (size_t)(nl + 1 - w->buf);
-			scan_lines(w, w->buf, done);
-		} else {	/* the part's end */
+			done = (size_t)(nl + 1 - buf);
+			scan_lines(w, buf, done);
+		} else {	/* the last bytes */
 			done = have;
-			scan_lines(w, w->buf, done);
+			scan_lines(w, buf, done);
 		}
-		memmove(w->buf, w->buf + done, have - done);
+		if (each)
+			each(w, ctx);
+		memmove(buf, buf + done, have - done);
 		have -= done;
+		clean = nl ? have : 0;	/* what follows the last '\n' */
 	}
-	return 0;
 }
 
 static void *
@@ -1253,14 +1291,15 @@ run_job(void *arg)
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->nparts) {
 		part *pt = &p->parts[i];
 		w->line = w->lines = w->malformed = 0;
-		w->oom = w->eio = 0;
-		scan_part(w, p->fd, pt->from, pt->to);
+		source src = { p->fd, NULL, pt->from, pt->to, 0 };
+		w->oom = 0;
+		scan_source(w, &src, 0, NULL, NULL);
 		pt->hits = w->hits;
 		pt->nhits = w->nhits;
 		pt->lines = w->lines;
 		pt->malformed = w->malformed;
 		pt->oom = w->oom;
-		pt->eio = w->eio;
+		pt->eio = src.err;
 		w->hits = NULL;
 		w->nhits = w->cap = 0;
 		atomic_store_explicit(&pt->done, 1, memory_order_release);
@@ -1268,6 +1307,33 @@ run_job(void *arg)
 			emit_parts(p, 0);
 	}
 	return NULL;
+}
+
+/* A stream's hits are handed on as they come. */
+typedef struct stream {
+	const ent_scan_opts *o;
+	const char *path;
+	ent_scan_format fmt;
+	uint64_t base;          /* lines of the headers */
+	ent_scan_stats *st;
+	const source *src;      /* for progress: the bytes read */
+} stream;
+
+static void
+stream_each(work *w, void *ctx)
+{
+	stream *sm = ctx;
+
+	if (w->oom) {
+		hits_free(w);
+		return;
+	}
+	sm->st->hits += w->nhits;
+	emit(sm->o, sm->path, sm->fmt, w->hits, w->nhits, sm->base);
+	w->hits = NULL;
+	w->nhits = w->cap = 0;
+	if (sm->o->progress)
+		sm->o->progress(sm->src->at, 0, sm->o->ctx);
 }
 
 static int
@@ -1398,70 +1464,44 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 		layout_free(&lay);
 		return ret;
 	}
-	/* gzip, a pipe or standard input: stream it in blocks */
+	/* gzip, a pipe or standard input: streamed, its hits handed on as
+	 * they come */
 	{
 		gzFile gz = gzdopen(fd, "rb");
-		size_t cap = 8 << 20, have = 0;
-		char *b = malloc(cap);
 		work *w = work_new(m, &lay);
-		int first = 1, r;
-		uint64_t base = 0, total = 0;
+		source src = { -1, gz, 0, SIZE_MAX, 0 };
+		stream sm = { o, path, ENT_SCAN_AUTO, 0, st, &src };
+		size_t have = 0, off;
+		ssize_t r = 1;
+		char *buf = w ? work_buf(w) : NULL;
 
-		if (gz == NULL || b == NULL || w == NULL) {
+		if (gz == NULL || buf == NULL) {
 			if (gz)
 				gzclose(gz);
 			else
 				close(fd);
-			free(b);
 			work_free(w);
 			return ent_fail(msg, ENT_ENOMEM, "out of memory");
 		}
 		gzbuffer(gz, 1 << 20);
-		while ((r = gzread(gz, b + have, (unsigned)(cap - have))) > 0 ||
-		    have > 0) {
-			size_t len = have + (size_t)(r > 0 ? r : 0), done, off = 0;
-			const char *last;
-
-			if (first) {
-				lay.fmt = o->format ? o->format : detect(b, len);
-				if (binary(b, len) && o->format != ENT_SCAN_TEXT) {
-					ret = ent_fail(msg, ENT_EINVAL, "%s looks "
-					    "binary (it has NUL bytes); give "
-					    "--format text to scan it anyway",
-					    path);
-					break;
-				}
-				off = headers(&lay, b, len);
-				for (const char *p = b; p < b + off; p++)
-					base += *p == '\n';
-				first = 0;
-			}
-			last = r > 0 ? memrchr(b + off, '\n', len - off) : NULL;
-			done = r > 0 ? (last ? (size_t)(last + 1 - b) : off) : len;
-			if (r > 0 && last == NULL && len == cap) {
-				/* a line longer than the buffer: skip it */
-				w->malformed++;
-				have = 0;
-				continue;
-			}
-			w->line = 0;
-			scan_lines(w, b + off, done - off);
-			if (w->oom) {
+		/* its first bytes: the format, whether binary, the headers */
+		while (have < 4 * READ_BYTES && (r = source_read(&src, buf + have,
+		    4 * READ_BYTES - have)) > 0)
+			have += (size_t)r;
+		lay.fmt = o->format ? o->format : detect(buf, have);
+		sm.fmt = lay.fmt;
+		if (r >= 0 && binary(buf, have) && o->format != ENT_SCAN_TEXT) {
+			ret = ent_fail(msg, ENT_EINVAL, "%s looks binary (it has "
+			    "NUL bytes); give --format text to scan it anyway",
+			    path);
+		} else if (r >= 0) {
+			off = headers(&lay, buf, have);
+			for (const char *p = buf; p < buf + off; p++)
+				sm.base += *p == '\n';
+			memmove(buf, buf + off, have - off);
+			scan_source(w, &src, have - off, stream_each, &sm);
+			if (w->oom)
 				ret = ent_fail(msg, ENT_ENOMEM, "out of memory");
-				break;
-			}
-			st->hits += w->nhits;
-			emit(o, path, lay.fmt, w->hits, w->nhits, base);
-			w->hits = NULL;
-			w->nhits = w->cap = 0;
-			base += w->line;
-			total += done;
-			memmove(b, b + done, len - done);
-			have = len - done;
-			if (o->progress)
-				o->progress(total, 0, o->ctx);
-			if (r <= 0)
-				break;
 		}
 		{
 			int errnum;
@@ -1471,11 +1511,10 @@ ent_scan_file(const ent_matcher *m, const char *path, const ent_scan_opts *o,
 				    e);
 		}
 		gzclose(gz);
-		free(b);
 		st->lines += w->lines;
 		st->malformed += w->malformed;
 		work_free(w);
-		st->bytes += total;
+		st->bytes += src.at;
 		st->format = lay.fmt;
 		layout_free(&lay);
 		return ret;
