@@ -2,9 +2,10 @@
  * scan.c — the guard's log readers, files and threads (see entente/scan.h).
  *
  * A plain file is cut at line boundaries into parts that the threads
- * share, each read into its thread's buffer a quarter megabyte at a time;
- * gzip or standard input is streamed in blocks. Each reader hands the matcher's batch (tokens.c) the texts of a
- * line with their origin (line, field, timestamp): a field at a time, or
+ * share; a part, or a stream (gzip, a pipe, standard input), is read into
+ * a buffer a quarter megabyte at a time and scanned a line at a time, or a
+ * run of lines at a time. Each reader hands the matcher's batch (tokens.c)
+ * the texts of a line with their origin (line, field, timestamp): a field at a time, or
  * several fields at once (a Zeek or CSV line, what follows a combined
  * line's timestamp, a BIND query and the rest), the field of a hit then
  * found from where its token lies.
@@ -912,30 +913,21 @@ runs(const layout *l, const char *s, size_t n)
 	return l->fmt == ENT_SCAN_CSV && memchr(s, '"', n) == NULL;
 }
 
-#define RUN_BYTES 131072
-
-/* Lines given to the matcher a run at a time (of about RUN_BYTES, so
- * that they are still in the cache when counted): the lines the reader of
- * one line would skip counted here, each hit's line, field and timestamp
- * found, and the hits in lines skipped dropped, by run_hit. */
+/* The lines given to the matcher at once (what a read brought, still in
+ * the cache): the lines the reader of one line would skip counted here,
+ * each hit's line, field and timestamp found, and the hits in lines
+ * skipped dropped, by run_hit. */
 static void
-scan_runs(work *w, const char *s, size_t n)
+scan_run(work *w, const char *s, size_t n)
 {
-	while (n > 0) {
-		const char *nl = n > RUN_BYTES ? memchr(s + RUN_BYTES, '\n',
-		    n - RUN_BYTES) : NULL;
-		size_t k = nl ? (size_t)(nl + 1 - s) : n;
-		uint32_t ctx = origin_text(w, s, k);
+	uint32_t ctx = origin_text(w, s, n);
 
-		w->org[ctx].line = w->line + 1;
-		w->org[ctx].run = 1;
-		w->run_org = UINT32_MAX;
-		tally_run(w, s, k);
-		ent_mbatch_text(w->b, s, k, ctx);
-		flush(w);	/* so that run_hit counts on from the run's start */
-		s += k;
-		n -= k;
-	}
+	w->org[ctx].line = w->line + 1;
+	w->org[ctx].run = 1;
+	w->run_org = UINT32_MAX;
+	tally_run(w, s, n);
+	ent_mbatch_text(w->b, s, n, ctx);
+	flush(w);	/* so that run_hit counts on from the run's start */
 }
 
 /* Scans whole lines of buf; a last line without '\n' counts too. */
@@ -946,7 +938,7 @@ scan_lines(work *w, const char *buf, size_t len)
 	line_fn fn = readers[w->lay->fmt];
 
 	if (runs(w->lay, buf, len)) {
-		scan_runs(w, buf, len);
+		scan_run(w, buf, len);
 		return;
 	}
 	while (p < end) {
@@ -1290,8 +1282,9 @@ run_job(void *arg)
 
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->nparts) {
 		part *pt = &p->parts[i];
-		w->line = w->lines = w->malformed = 0;
 		source src = { p->fd, NULL, pt->from, pt->to, 0 };
+
+		w->line = w->lines = w->malformed = 0;
 		w->oom = 0;
 		scan_source(w, &src, 0, NULL, NULL);
 		pt->hits = w->hits;
