@@ -396,6 +396,52 @@ out:
 
 /* --- opening ------------------------------------------------------------- */
 
+/* The slots and the Bloom filter, read at random by every look-up, are
+ * copied to memory backed by 2 MiB pages for a scan large enough to repay
+ * the copy, when they are large: a 10M matcher's 272 MB of them would take
+ * 66,000 pages of 4 KiB, and the TLB's misses then cost about 5% (paired
+ * runs, 1 GiB of logs: 0.92-1.00 of the time); a 1M matcher's 17 MB showed
+ * no gain. Where the kernel gives no huge pages, the file's pages are used
+ * as they are. */
+#define HOT_MIN (64u << 20)
+#define HUGE (2u << 20)
+
+void
+ent_matcher_prepare(ent_matcher *m, uint64_t bytes)
+{
+	size_t n = m->h->off_recs - m->h->off_slots, len = (n + HUGE - 1) &
+	    ~(size_t)(HUGE - 1);
+	char *p, *a;
+
+	if (m->hot || n < HOT_MIN || bytes / 2 < n)
+		return;
+	p = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	a = (char *)(((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+	if (madvise(a, len, MADV_HUGEPAGE) != 0) {
+		munmap(p, len + HUGE);
+		return;
+	}
+	memcpy(a, (const char *)m->map + m->h->off_slots, n);
+	mprotect(a, len, PROT_READ);
+	m->hot = p;
+	m->hot_len = len + HUGE;
+	m->slots = (const mslot *)a;
+	m->bloom = (const uint64_t *)(a + (m->h->off_bloom - m->h->off_slots));
+}
+
+static void
+unmap(ent_matcher *m)
+{
+	if (m->map)
+		munmap(m->map, m->len);
+	if (m->hot)
+		munmap(m->hot, m->hot_len);
+	m->map = m->hot = NULL;
+}
+
 static ent_err
 map_file(ent_matcher *m, const char *path, ent_msg *msg)
 {
@@ -449,9 +495,7 @@ ent_matcher_open(ent_matcher **out, ent_store *store, const char *path,
 		goto fail;
 	if (map_file(m, path, NULL) != ENT_OK || m->h->generation != gen ||
 	    m->h->day != day) {
-		if (m->map)
-			munmap(m->map, m->len);
-		m->map = NULL;
+		unmap(m);
 		if ((ret = build(store, path, gen, day, msg)) ||
 		    (ret = map_file(m, path, msg)))
 			goto fail;
@@ -469,8 +513,7 @@ ent_matcher_close(ent_matcher *m)
 {
 	if (m == NULL)
 		return;
-	if (m->map)
-		munmap(m->map, m->len);
+	unmap(m);
 	free(m);
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -252,6 +253,14 @@ cmd_scan(cli *c, int argc, char **argv)
 	so.ctx = &sc;
 	so.progress = tty && !sc.json ? progress : NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	{	/* a large scan: the matcher's tables to huge pages */
+		uint64_t total = 0;
+		struct stat sb;
+		for (int i = optind; i < argc; i++)
+			if (stat(argv[i], &sb) == 0 && S_ISREG(sb.st_mode))
+				total += (uint64_t)sb.st_size;
+		ent_matcher_prepare(m, total);
+	}
 	for (int i = optind; i < argc; i++) {
 		sc.file = argv[i];
 		if (ent_scan_file(m, argv[i], &so, &st, &msg) != ENT_OK) {

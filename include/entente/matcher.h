@@ -45,6 +45,12 @@ ent_err ent_matcher_open(ent_matcher **out, ent_store *store,
 
 void ent_matcher_close(ent_matcher *m);
 
+/* Readies the matcher for a scan of about bytes bytes: when they are at
+ * least twice its look-up tables (and those 64 MiB or more), the tables are
+ * copied to memory backed by huge pages, where random look-ups cost less.
+ * Before any scan begins; not thread-safe. */
+void ent_matcher_prepare(ent_matcher *m, uint64_t bytes);
+
 /* Indicators compiled in, and bytes of the file. */
 uint64_t ent_matcher_count(const ent_matcher *m);
 uint64_t ent_matcher_bytes(const ent_matcher *m);
