@@ -46,7 +46,7 @@ typedef uint64_t mslot;
  * key, the word chosen by fingerprint bits 28 and up, the bits by bits
  * 0-17. One bit per key let 11.4% of a firewall log's keys through to the
  * table at 1M indicators, three in one word 3.8%: no faster at 1M, where
- * the table is in the cache, but 5-10% at 10M, where it is not. */
+ * the table is in the cache, but about 5% at 10M, where it is not. */
 #define BLOOM_WORD(fp, bits) ((((fp) >> 28) & ((bits) - 1)) / 64)
 #define BLOOM_MASK(fp) (1ULL << ((fp) & 63) | 1ULL << (((fp) >> 6) & 63) | \
     1ULL << (((fp) >> 12) & 63))
