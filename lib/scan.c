@@ -5,10 +5,12 @@
  * share; a part, or a stream (gzip, a pipe, standard input), is read into
  * a buffer a quarter megabyte at a time and scanned a line at a time, or a
  * run of lines at a time. Each reader hands the matcher's batch (tokens.c)
- * the texts of a line with their origin (line, field, timestamp): a field at a time, or
- * several fields at once (a Zeek or CSV line, what follows a combined
- * line's timestamp, a BIND query and the rest), the field of a hit then
- * found from where its token lies.
+ * the texts of a line with their origin (line, field, timestamp): a field
+ * at a time, or several fields at once (a CSV line with quotes, a Zeek
+ * http line, what follows a combined line's timestamp, a BIND query and
+ * the rest), the field of a hit then found from where its token lies; a
+ * Zeek or CSV run hands all its lines at once, and a hit's line is found
+ * the same way.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -74,11 +74,12 @@ kcls_init(void)
 {
 	for (int c = 0; c < 256; c++) {
 		int digit = c >= '0' && c <= '9', alpha = (c | 32) >= 'a' &&
-		    (c | 32) <= 'z';
+		    (c | 32) <= 'z', name = digit || alpha || c == '-' ||
+		    c == '_' || c == '.' || c == ':';
 		kcls[c] = (uint16_t)((digit || c == '.' ? 0 : K_NOT_DIGDOT) |
-		    (digit || alpha || c == '-' || c == '_' || c == '.' || c == ':' ? 0 :
-		    K_NOT_NAME) | (digit || ((c | 32) >= 'a' && (c | 32) <= 'f') ?
-		    0 : K_NOT_HEX) | (c < 32 || c == 127 ? K_HARD : 0));
+		    (name ? 0 : K_NOT_NAME) | (digit || ((c | 32) >= 'a' &&
+		    (c | 32) <= 'f') ? 0 : K_NOT_HEX) | (c < 32 || c == 127 ?
+		    K_HARD : 0));
 	}
 	for (const char *p = " \"'<>(){}|,;\\^`"; *p; p++)
 		kcls[(unsigned char)*p] |= K_HARD;
@@ -461,9 +462,9 @@ v6_text(ent_mbatch *b, const char *t, size_t n)
 		v6_keys(b, a);
 }
 
-/* The keys of a token with no '/': an address, "address:port", a
- * network, a domain, "host:port", an e-mail address (and its domain) or a
- * hash; anything else has none. */
+/* The keys of a token with no '/' whose bytes' classes ORed are any: an
+ * address, "address:port", a network, a domain, "host:port", an e-mail
+ * address (and its domain) or a hash; anything else has none. */
 static void
 host_cls(ent_mbatch *b, const char *t, size_t n, unsigned any)
 {
@@ -537,6 +538,7 @@ host_cls(ent_mbatch *b, const char *t, size_t n, unsigned any)
 		domain_keys(b, t, (size_t)((const char *)memchr(t, ':', n) - t));
 }
 
+/* host_cls, the classes of the token's bytes gathered first. */
 static void
 host_keys(ent_mbatch *b, const char *t, size_t n)
 {
