@@ -141,7 +141,7 @@ typedef struct origin {
 typedef struct work {
 	ent_mbatch *b;
 	const layout *lay;
-	uint64_t line;          /* relative to the chunk */
+	uint64_t line;          /* relative to the part or stream */
 	uint64_t lines, malformed;
 	const char *ts;         /* the current line's timestamp */
 	size_t ts_len;
@@ -154,9 +154,8 @@ typedef struct work {
 	size_t nhits, cap;
 	int oom;
 	char *buf;              /* bytes read in (scan_source) */
-	uint32_t run_org;       /* the run whose hits are being placed, */
-	const char *run_at;     /* the start of the line of its last hit */
-	uint64_t run_line;      /* and that line's number */
+	const char *run_at;     /* in the run being scanned, the start of */
+	uint64_t run_line;      /* the line of its last hit, and its number */
 } work;
 
 /* How many bytes of s[0..n) are c: sixteen at a time (SSE2, which every
@@ -279,20 +278,14 @@ bind_field_at(const char *s, size_t n, const char *tok)
  * line that the reader of one line skips (too long; in Zeek a '#' line, or
  * one with the wrong number of fields) or a field it does not scan. */
 static const char *
-run_hit(work *w, uint32_t ctx, const char *tok, uint64_t *line,
+run_hit(work *w, const origin *o, const char *tok, uint64_t *line,
     const char **ts, size_t *ts_len)
 {
-	const origin *o = &w->org[ctx];
 	const layout *l = w->lay;
 	const char *e = o->text + o->text_len, *s, *le;
 	char sep = l->fmt == ENT_SCAN_CSV ? ',' : l->sep;
 	size_t n, k;
 
-	if (w->run_org != ctx) {
-		w->run_org = ctx;
-		w->run_at = o->text;
-		w->run_line = o->line;
-	}
 	if ((k = count_byte(w->run_at, (size_t)(tok - w->run_at), '\n')) > 0) {
 		w->run_line += k;
 		w->run_at = (const char *)memrchr(w->run_at, '\n',
@@ -322,8 +315,7 @@ on_mhit(const ent_mhit *h, void *ctx)
 	hitrec *r;
 
 	if (o->run) {
-		if ((field = run_hit(w, h->ctx, h->tok, &line, &ts, &ts_len)) ==
-		    NULL)
+		if ((field = run_hit(w, o, h->tok, &line, &ts, &ts_len)) == NULL)
 			return 0;
 	} else if (field == NULL && (field = w->lay->fmt == ENT_SCAN_COMBINED ?
 	    combined_field_at(o->text, o->text_len, h->tok) :
@@ -924,12 +916,12 @@ scan_run(work *w, const char *s, size_t n)
 {
 	uint32_t ctx = origin_text(w, s, n);
 
-	w->org[ctx].line = w->line + 1;
 	w->org[ctx].run = 1;
-	w->run_org = UINT32_MAX;
+	w->run_at = s;
+	w->run_line = w->line + 1;
 	tally_run(w, s, n);
 	ent_mbatch_text(w->b, s, n, ctx);
-	flush(w);	/* so that run_hit counts on from the run's start */
+	flush(w);	/* its hits placed before the next run's */
 }
 
 /* Scans whole lines of buf; a last line without '\n' counts too. */

@@ -57,7 +57,6 @@ enum {
 	K_DOT = 4,
 	K_COLON = 8,
 	K_AT = 16,
-	K_SLASH = 32,
 	K_NOT_DIGDOT = 64, /* not a digit or '.' */
 	K_NOT_NAME = 128,  /* not a letter, digit, '-', '_', '.' or ':' */
 	K_NOT_HEX = 256,   /* not a hex digit */
@@ -90,7 +89,7 @@ kcls_init(void)
 	kcls['.'] |= K_DOT;
 	kcls[':'] |= K_COLON;
 	kcls['@'] |= K_AT;
-	kcls['/'] |= K_SLASH | K_PATH;
+	kcls['/'] |= K_PATH;
 	kcls['?'] |= K_PATH;
 	kcls['#'] |= K_PATH;
 	for (int c = 0; c < 256; c++)
