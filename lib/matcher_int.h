@@ -87,13 +87,30 @@ mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* The start of a fingerprint of tag || n bytes. */
+static inline uint64_t
+fp_start(uint8_t tag, size_t n)
+{
+	return 0x9e3779b97f4a7c15ULL ^ ((uint64_t)tag << 56) ^ n;
+}
+
+/* The end of a fingerprint h of n bytes (n at most 16 left) given as two
+ * words a and b (see fingerprint). */
+static inline uint64_t
+fp_end(uint64_t h, uint64_t a, uint64_t b, size_t n)
+{
+	h = mum(a ^ 0xe7037ed1a0b428dbULL, b ^ h ^ 0x8ebc6af09c88c6e3ULL);
+	h = mum(h ^ 0x589965cc75374cc3ULL, h ^ 0x1d8e4e27c47d124fULL ^ n);
+	return h ? h : 1;
+}
+
 /* A 64-bit fingerprint of tag || bytes (never 0): one multiply per 16
  * bytes, so that the keys of a log line cost little. Not cryptographic: a
  * match is always confirmed against the stored value. */
 static inline uint64_t
 fingerprint(uint8_t tag, const uint8_t *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)tag << 56) ^ n, a, b;
+	uint64_t h = fp_start(tag, n), a, b;
 
 	for (; n > 16; p += 16, n -= 16) {
 		memcpy(&a, p, 8);
@@ -114,9 +131,7 @@ fingerprint(uint8_t tag, const uint8_t *p, size_t n)
 		    p[n - 1] : 0;
 		b = 0;
 	}
-	h = mum(a ^ 0xe7037ed1a0b428dbULL, b ^ h ^ 0x8ebc6af09c88c6e3ULL);
-	h = mum(h ^ 0x589965cc75374cc3ULL, h ^ 0x1d8e4e27c47d124fULL ^ n);
-	return h ? h : 1;
+	return fp_end(h, a, b, n);
 }
 
 enum { TAG_V4 = 'A', TAG_V6 = 'B', TAG_NET4 = 'N', TAG_NET6 = 'M',

@@ -118,9 +118,19 @@ typedef struct hitrec {
 	uint64_t line;
 	ent_mhit ind;
 	const char *field;      /* static, or in a layout */
-	char *value, *ts;
-	size_t value_len, ts_len;
+	size_t value, ts;       /* offsets in the set's bytes (ts: SIZE_MAX */
+	size_t value_len, ts_len; /* if none) */
 } hitrec;
+
+/* The hits of a part or a stream's chunk, their values and timestamps
+ * copied into one buffer (a hit's text is gone once its bytes are read
+ * over). */
+typedef struct hitset {
+	hitrec *v;
+	size_t n, cap;
+	char *bytes;
+	size_t used, room;
+} hitset;
 
 /* Where a text handed to the matcher came from: its line, field and
  * timestamp. A hit names its text by the number of one of these. */
@@ -150,8 +160,7 @@ typedef struct work {
 	size_t cef_cap;
 	origin org[ORIGINS];
 	size_t norg;
-	hitrec *hits;
-	size_t nhits, cap;
+	hitset hits;
 	int oom;
 	char *buf;              /* bytes read in (scan_source) */
 	const char *run_at;     /* in the run being scanned, the start of */
@@ -304,6 +313,57 @@ run_hit(work *w, const origin *o, const char *tok, uint64_t *line,
 	return field_at(l, s, n, tok);
 }
 
+/* Room for n more bytes in a hit set's buffer; 0 if there is none. */
+static int
+hit_room(hitset *s, size_t n)
+{
+	size_t room = s->room ? s->room : 4096;
+	char *p;
+
+	while (room - s->used < n)
+		room *= 2;
+	if (room == s->room)
+		return 1;
+	if ((p = realloc(s->bytes, room)) == NULL)
+		return 0;
+	s->bytes = p;
+	s->room = room;
+	return 1;
+}
+
+/* A new hit in s, with copies of its value v and timestamp ts (if any);
+ * NULL if out of memory. */
+static hitrec *
+hit_add(hitset *s, const char *v, size_t vn, const char *ts, size_t tn)
+{
+	hitrec *r;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		hitrec *p = realloc(s->v, cap * sizeof *p);
+		if (p == NULL)
+			return NULL;
+		s->v = p;
+		s->cap = cap;
+	}
+	if (!hit_room(s, vn + (ts ? tn : 0)))
+		return NULL;
+	r = &s->v[s->n++];
+	r->value = s->used;
+	r->value_len = vn;
+	memcpy(s->bytes + s->used, v, vn);
+	s->used += vn;
+	r->ts = SIZE_MAX;
+	r->ts_len = 0;
+	if (ts != NULL) {
+		r->ts = s->used;
+		r->ts_len = tn;
+		memcpy(s->bytes + s->used, ts, tn);
+		s->used += tn;
+	}
+	return r;
+}
+
 static int
 on_mhit(const ent_mhit *h, void *ctx)
 {
@@ -324,29 +384,13 @@ on_mhit(const ent_mhit *h, void *ctx)
 		return 0;
 	}
 
-	if (w->nhits == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 256;
-		hitrec *p = realloc(w->hits, cap * sizeof *p);
-		if (p == NULL) {
-			w->oom = 1;
-			return 1;
-		}
-		w->hits = p;
-		w->cap = cap;
-	}
-	r = &w->hits[w->nhits];
-	r->line = line;
-	r->ind = *h;
-	r->field = field;
-	r->value = strndup(h->tok, h->tok_len);
-	r->value_len = h->tok_len;
-	r->ts = ts ? strndup(ts, ts_len) : NULL;
-	r->ts_len = ts ? ts_len : 0;
-	if (r->value == NULL) {
+	if ((r = hit_add(&w->hits, h->tok, h->tok_len, ts, ts_len)) == NULL) {
 		w->oom = 1;
 		return 1;
 	}
-	w->nhits++;
+	r->line = line;
+	r->ind = *h;
+	r->field = field;
 	return 0;
 }
 
@@ -1039,24 +1083,13 @@ work_new(const ent_matcher *m, const layout *lay)
 	return w;
 }
 
-/* Drops n hits. */
+/* Drops a set of hits, and leaves it empty. */
 static void
-hits_drop(hitrec *hits, size_t n)
+hits_drop(hitset *s)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(hits[i].value);
-		free(hits[i].ts);
-	}
-	free(hits);
-}
-
-/* Drops the hits of a chunk. */
-static void
-hits_free(work *w)
-{
-	hits_drop(w->hits, w->nhits);
-	w->hits = NULL;
-	w->nhits = w->cap = 0;
+	free(s->v);
+	free(s->bytes);
+	memset(s, 0, sizeof *s);
 }
 
 static void
@@ -1064,7 +1097,7 @@ work_free(work *w)
 {
 	if (w == NULL)
 		return;
-	hits_free(w);
+	hits_drop(&w->hits);
 	ent_mbatch_free(w->b);
 	free(w->cef);
 	free(w->buf);
@@ -1081,8 +1114,7 @@ work_free(work *w)
 
 typedef struct part {
 	size_t from, to;        /* its bytes in the map */
-	hitrec *hits;
-	size_t nhits;
+	hitset hits;
 	uint64_t lines, malformed;
 	int oom, eio;
 	atomic_int done;
@@ -1114,18 +1146,18 @@ typedef struct job {
  * stop), and drops them. */
 static void
 emit(const ent_scan_opts *o, const char *file, ent_scan_format fmt,
-    hitrec *hits, size_t nhits, uint64_t base)
+    hitset *s, uint64_t base)
 {
 	int stop = 0;
 
-	for (size_t i = 0; i < nhits; i++) {
-		hitrec *r = &hits[i];
-		ent_scan_hit h = { file, base + r->line, fmt, r->field, r->value,
-		    r->value_len, r->ts, r->ts_len, &r->ind };
-		if (!stop && o->on_hit && o->on_hit(&h, o->ctx) != 0)
-			stop = 1;
+	for (size_t i = 0; i < s->n && !stop && o->on_hit; i++) {
+		hitrec *r = &s->v[i];
+		ent_scan_hit h = { file, base + r->line, fmt, r->field,
+		    s->bytes + r->value, r->value_len, r->ts == SIZE_MAX ? NULL :
+		    s->bytes + r->ts, r->ts_len, &r->ind };
+		stop = o->on_hit(&h, o->ctx) != 0;
 	}
-	hits_drop(hits, nhits);
+	hits_drop(s);
 }
 
 /* Hands on the hits of the parts that are done, in order, while the other
@@ -1142,17 +1174,16 @@ emit_parts(pool *p, int all)
 			p->eio = pt->eio;
 		if (p->oom || p->eio || pt->oom || !atomic_load(&pt->done)) {
 			p->oom |= !p->eio;
-			hits_drop(pt->hits, pt->nhits);
+			hits_drop(&pt->hits);
 		} else {
 			p->st->lines += pt->lines;
 			p->st->malformed += pt->malformed;
-			p->st->hits += pt->nhits;
-			emit(p->o, p->path, p->fmt, pt->hits, pt->nhits, p->base);
+			p->st->hits += pt->hits.n;
+			emit(p->o, p->path, p->fmt, &pt->hits, p->base);
 			p->base += pt->lines;
 			if (p->o->progress)
 				p->o->progress(pt->to, p->len, p->o->ctx);
 		}
-		pt->hits = NULL;
 		p->emitted++;
 	}
 }
@@ -1282,13 +1313,11 @@ run_job(void *arg)
 		w->oom = 0;
 		scan_source(w, &src, 0, NULL, NULL);
 		pt->hits = w->hits;
-		pt->nhits = w->nhits;
 		pt->lines = w->lines;
 		pt->malformed = w->malformed;
 		pt->oom = w->oom;
 		pt->eio = src.err;
-		w->hits = NULL;
-		w->nhits = w->cap = 0;
+		memset(&w->hits, 0, sizeof w->hits);
 		atomic_store_explicit(&pt->done, 1, memory_order_release);
 		if (j->emits)
 			emit_parts(p, 0);
@@ -1312,13 +1341,11 @@ stream_each(work *w, void *ctx)
 	stream *sm = ctx;
 
 	if (w->oom) {
-		hits_free(w);
+		hits_drop(&w->hits);
 		return;
 	}
-	sm->st->hits += w->nhits;
-	emit(sm->o, sm->path, sm->fmt, w->hits, w->nhits, sm->base);
-	w->hits = NULL;
-	w->nhits = w->cap = 0;
+	sm->st->hits += w->hits.n;
+	emit(sm->o, sm->path, sm->fmt, &w->hits, sm->base);
 	if (sm->o->progress)
 		sm->o->progress(sm->src->at, 0, sm->o->ctx);
 }

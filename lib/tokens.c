@@ -208,21 +208,28 @@ room(ent_mbatch *b, size_t len, size_t nkeys)
 	return b->arena + b->used;
 }
 
-/* Adds the key of len bytes at off in the arena, and fetches its Bloom
- * word. */
+/* Adds the key of len bytes at off in the arena, whose fingerprint is fp,
+ * and fetches its Bloom word. */
 static inline __attribute__((always_inline)) void
-key_add(ent_mbatch *b, uint8_t tag, size_t off, size_t len)
+key_fp(ent_mbatch *b, uint8_t tag, size_t off, size_t len, uint64_t fp)
 {
 	mkey *k = &b->keys[b->n++];
 
-	k->fp = fingerprint(tag, b->arena + off, len);
+	k->fp = fp;
 	k->tok = b->tok;
 	k->tok_len = (uint32_t)b->tok_len;
 	k->ctx = b->ctx;
 	k->off = (uint32_t)off;
 	k->len = (uint16_t)len;
 	k->tag = tag;
-	__builtin_prefetch(&b->bloom[BLOOM_WORD(k->fp, b->bloom_bits)]);
+	__builtin_prefetch(&b->bloom[BLOOM_WORD(fp, b->bloom_bits)]);
+}
+
+/* Adds the key of len bytes at off in the arena. */
+static inline __attribute__((always_inline)) void
+key_add(ent_mbatch *b, uint8_t tag, size_t off, size_t len)
+{
+	key_fp(b, tag, off, len, fingerprint(tag, b->arena + off, len));
 }
 
 /* One key of bytes k. */
@@ -231,16 +238,18 @@ key_put(ent_mbatch *b, uint8_t tag, const void *k, size_t len)
 {
 	uint8_t *p = room(b, len, 1);
 
-	if (len >= 8 && len <= 16) {	/* an IPv4 address: two words */
-		uint64_t x, y;
+	if (len >= 8 && len <= 16) {	/* an IPv4 address: two words, */
+		uint64_t x, y;	/* hashed as they are (not read back) */
 		memcpy(&x, k, 8);
 		memcpy(&y, (const uint8_t *)k + len - 8, 8);
 		memcpy(p, &x, 8);
 		memcpy(p + len - 8, &y, 8);
+		key_fp(b, tag, b->used, len, fp_end(fp_start(tag, len), x, y,
+		    len));
 	} else {
 		memcpy(p, k, len);
+		key_add(b, tag, b->used, len);
 	}
-	key_add(b, tag, b->used, len);
 	b->used += len;
 }
 
@@ -710,14 +719,10 @@ masks_table(const unsigned char *p, size_t n, kmask *m, size_t nb)
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-/* AVX2: each byte's classes from two pairs of 16-entry tables, one entry
- * for its low nibble and one for its high, ANDed: a class is a set of
- * bits, each bit a set of bytes that share a high nibble.
- * First pair, hard bytes (bits 0-5: 0x00-0x1f; space " ' ( ) ,; ; < >;
- * \ ^; `; { | } DEL) and soft ones (6-7: ! $ *; =). Second pair: digit,
- * '.', ':', letters (two bits), '-', '_'. */
-__attribute__((target("avx2"))) static void
-masks_avx2(const unsigned char *p, size_t n, kmask *m, size_t nb)
+/* The masks of 32 bytes, as the low halves of m's, from q, shifted down by
+ * cut (the bytes before the text's end); past the end, hard. */
+__attribute__((target("avx2"))) static inline void
+masks32(const unsigned char *q, unsigned cut, kmask *m)
 {
 #define T16(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
 	const __m256i a_lo = T16(0x13, 0x41, 0x03, 0x01, 0x41, 0x01, 0x01, 0x03,
@@ -730,58 +735,65 @@ masks_avx2(const unsigned char *p, size_t n, kmask *m, size_t nb)
 	    0, 0, 0, 0, 0, 0, 0, 0);
 #undef T16
 	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
-	const __m256i hardbits = _mm256_set1_epi8(0x3f);
-	const __m256i softbits = _mm256_set1_epi8((char)0xc0);
-	const __m256i digdot = _mm256_set1_epi8(0x03);
-	const __m256i name = _mm256_set1_epi8(0x7f);	/* ':' too */
+	__m256i x = _mm256_loadu_si256((const __m256i *)q), lo, hi, ta, tb;
 
+	lo = _mm256_and_si256(x, nib);
+	hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
+	ta = _mm256_and_si256(_mm256_shuffle_epi8(a_lo, lo),
+	    _mm256_shuffle_epi8(a_hi, hi));
+	tb = _mm256_and_si256(_mm256_shuffle_epi8(b_lo, lo),
+	    _mm256_shuffle_epi8(b_hi, hi));
+	m->hard = (uint32_t)~_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+	    _mm256_and_si256(ta, _mm256_set1_epi8(0x3f)), zero)) >> cut;
+	m->soft = (uint32_t)~_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+	    _mm256_and_si256(ta, _mm256_set1_epi8((char)0xc0)), zero)) >> cut;
+	m->dot = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(tb, 6)) >>
+	    cut;	/* bit 1 to the top */
+	m->colon = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(tb, 5)) >>
+	    cut;	/* bit 2 */
+	m->ndd = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+	    _mm256_and_si256(tb, _mm256_set1_epi8(0x03)), zero)) >> cut;
+	m->nn = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+	    _mm256_and_si256(tb, _mm256_set1_epi8(0x7f)), zero)) >> cut;
+	m->hard |= (~0ULL << (32 - cut)) & 0xffffffffULL;
+}
+
+/* AVX2: each byte's classes from two pairs of 16-entry tables, one entry
+ * for its low nibble and one for its high, ANDed: a class is a set of
+ * bits, each bit a set of bytes that share a high nibble.
+ * First pair, hard bytes (bits 0-5: 0x00-0x1f; space " ' ( ) ,; ; < >;
+ * \ ^; `; { | } DEL) and soft ones (6-7: ! $ *; =). Second pair: digit,
+ * '.', ':', letters (two bits), '-', '_'. 64 bytes at a time, as two
+ * halves; the last block's halves loaded from the 32 bytes that end the
+ * text, their masks shifted down. */
+__attribute__((target("avx2"))) static void
+masks_avx2(const unsigned char *p, size_t n, kmask *m, size_t nb)
+{
 	if (n < 32) {	/* too short to load */
 		masks_table(p, n, m, nb);
 		return;
 	}
-	for (size_t i = 0; 32 * i < n; i++) {	/* 32 bytes at a time; at */
-		/* the end, the 32 that end the text, the masks shifted down */
-		size_t rem = n - 32 * i, cut = rem < 32 ? 32 - rem : 0;
-		const unsigned char *q = p + 32 * i - cut;
-		__m256i x = _mm256_loadu_si256((const __m256i *)q), lo, hi, ta, tb;
-		uint64_t hard, dt, cl, sf, ndd, nn;
-		kmask *mk = &m[i / 2];
+	for (size_t k = 0; k < nb; k++, m++) {
+		size_t rem = n - 64 * k;
+		kmask l, h;
 
-		lo = _mm256_and_si256(x, nib);
-		hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
-		ta = _mm256_and_si256(_mm256_shuffle_epi8(a_lo, lo),
-		    _mm256_shuffle_epi8(a_hi, hi));
-		tb = _mm256_and_si256(_mm256_shuffle_epi8(b_lo, lo),
-		    _mm256_shuffle_epi8(b_hi, hi));
-		hard = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-		    _mm256_and_si256(ta, hardbits), zero)) >> cut;
-		sf = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-		    _mm256_and_si256(ta, softbits), zero)) >> cut;
-		dt = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(tb, 6)) >>
-		    cut;	/* bit 1 to the top */
-		cl = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(tb, 5)) >>
-		    cut;	/* bit 2 */
-		ndd = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-		    _mm256_and_si256(tb, digdot), zero)) >> cut;
-		nn = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-		    _mm256_and_si256(tb, name), zero)) >> cut;
-		if (cut)	/* past the end: hard */
-			hard |= (~0ULL << rem) & 0xffffffffULL;
-		if (i % 2 == 0) {
-			mk->hard = hard | ~0ULL << 32;	/* until the next half */
-			mk->dot = dt;
-			mk->colon = cl;
-			mk->soft = sf;
-			mk->ndd = ndd;
-			mk->nn = nn;
+		if (rem >= 64) {
+			masks32(p + 64 * k, 0, &l);
+			masks32(p + 64 * k + 32, 0, &h);
+		} else if (rem > 32) {
+			masks32(p + 64 * k, 0, &l);
+			masks32(p + n - 32, (unsigned)(64 - rem), &h);
 		} else {
-			mk->hard = (mk->hard & 0xffffffffULL) | hard << 32;
-			mk->dot |= dt << 32;
-			mk->colon |= cl << 32;
-			mk->soft |= sf << 32;
-			mk->ndd |= ndd << 32;
-			mk->nn |= nn << 32;
+			masks32(p + n - 32, (unsigned)(32 - rem), &l);
+			memset(&h, 0, sizeof h);
+			h.hard = 0xffffffffULL;
 		}
+		m->hard = l.hard | h.hard << 32;
+		m->dot = l.dot | h.dot << 32;
+		m->colon = l.colon | h.colon << 32;
+		m->soft = l.soft | h.soft << 32;
+		m->ndd = l.ndd | h.ndd << 32;
+		m->nn = l.nn | h.nn << 32;
 	}
 }
 
@@ -839,27 +851,40 @@ word_general(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 	word(b, s, len, cls);
 }
 
-/* A word (between hard bytes) of 4 bytes or more, and the classes of its
- * bytes ORed (K_DOT, K_COLON, K_SOFT, K_NOT_DIGDOT, K_NOT_NAME): the
- * common cases at once, an address or a name; others by word(). */
-static void
-word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
+/* The classes of the bytes of a block's masks m at the bits in. */
+static inline unsigned
+cls_in(const kmask *m, uint64_t in)
+{
+	return ((m->dot & in) ? K_DOT : 0) | ((m->colon & in) ? K_COLON : 0) |
+	    ((m->soft & in) ? K_SOFT : 0) | ((m->ndd & in) ? K_NOT_DIGDOT : 0) |
+	    ((m->nn & in) ? K_NOT_NAME : 0);
+}
+
+/* A word (between hard bytes) of 4 bytes or more, whose bytes' classes
+ * are those of the masks m at the bits in: the common cases at once, an
+ * address or a name, each class tested only when needed; others by
+ * word(). */
+static inline __attribute__((always_inline)) void
+word_cut(ent_mbatch *b, const char *s, size_t len, const kmask *m,
+    uint64_t in)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
-	if (!(cls & (K_DOT | K_COLON))) {
+	if (!((m->dot | m->colon) & in)) {
 		if (len >= 32)	/* maybe a hash */
-			word(b, s, len, cls);
+			word(b, s, len, cls_in(m, in));
 		return;
 	}
-	if (!(cls & (K_DOT | K_SOFT | K_NOT_NAME))) {	/* name bytes, ':' */
-		for (size_t i = 0; i < len; i++)	/* only: an IPv6 */
-			if (!(kcls[u[i]] & K_V6))	/* address, or none */
+	if (!((m->dot | m->soft | m->nn) & in)) {	/* name bytes, ':' */
+		if (!(kcls[u[len - 1]] & K_V6))	/* only: an IPv6 */
+			return;	/* address, or none ("10:04:59Z") */
+		for (size_t i = 0; i < len - 1; i++)
+			if (!(kcls[u[i]] & K_V6))
 				return;	/* a time, "a:b:c" */
 	}
-	if (!(cls & K_NOT_DIGDOT)) {
+	if (!(m->ndd & in)) {
 		if (u[0] == '.' || u[len - 1] == '.') {
-			word(b, s, len, cls);
+			word(b, s, len, cls_in(m, in));
 		} else {
 			b->tok = s;
 			b->tok_len = (uint32_t)len;
@@ -867,14 +892,26 @@ word_cut(ent_mbatch *b, const char *s, size_t len, unsigned cls)
 		}
 		return;
 	}
-	if (!(cls & (K_NOT_NAME | K_COLON)) && u[0] != '.' && u[0] != '-' &&
+	if (!((m->nn | m->colon) & in) && u[0] != '.' && u[0] != '-' &&
 	    u[len - 1] != '.' && u[len - 1] != '-') {
 		b->tok = s;
 		b->tok_len = (uint32_t)len;
 		domain_keys(b, s, len);
 		return;
 	}
-	word_general(b, s, len, cls);
+	word_general(b, s, len, cls_in(m, in));
+}
+
+/* Masks that say what cls does of every byte. */
+static void
+cls_masks(unsigned cls, kmask *m)
+{
+	m->hard = 0;
+	m->dot = cls & K_DOT ? ~0ULL : 0;
+	m->colon = cls & K_COLON ? ~0ULL : 0;
+	m->soft = cls & K_SOFT ? ~0ULL : 0;
+	m->ndd = cls & K_NOT_DIGDOT ? ~0ULL : 0;
+	m->nn = cls & K_NOT_NAME ? ~0ULL : 0;
 }
 
 /* A short text, a byte at a time: cut and classify each word in one pass. */
@@ -887,13 +924,16 @@ text_bytes(ent_mbatch *b, const char *s, size_t n)
 	while (i < n) {
 		unsigned any = 0, c;
 		size_t start;
+		kmask m;
 
 		while (i < n && (kcls[u[i]] & K_HARD))
 			i++;
 		for (start = i; i < n && !((c = kcls[u[i]]) & K_HARD); i++)
 			any |= c;
-		if (i - start >= 4)
-			word_cut(b, s + start, i - start, any);
+		if (i - start >= 4) {
+			cls_masks(any, &m);
+			word_cut(b, s + start, i - start, &m, ~0ULL);
+		}
 	}
 }
 
@@ -904,13 +944,16 @@ span(size_t a, size_t b)
 	return (b == 64 ? ~0ULL : (1ULL << b) - 1) & ~((1ULL << a) - 1);
 }
 
-/* The classes of the bytes of a block's masks m at the bits in. */
-static inline unsigned
-cls_in(const kmask *m, uint64_t in)
+/* Adds the classes of the bytes of a block's masks m at the bits in to
+ * those of a word over blocks, acc. */
+static inline void
+cls_add(kmask *acc, const kmask *m, uint64_t in)
 {
-	return ((m->dot & in) ? K_DOT : 0) | ((m->colon & in) ? K_COLON : 0) |
-	    ((m->soft & in) ? K_SOFT : 0) | ((m->ndd & in) ? K_NOT_DIGDOT : 0) |
-	    ((m->nn & in) ? K_NOT_NAME : 0);
+	acc->dot |= m->dot & in;
+	acc->colon |= m->colon & in;
+	acc->soft |= m->soft & in;
+	acc->ndd |= m->ndd & in;
+	acc->nn |= m->nn & in;
 }
 
 /* The word at [st, end) of the block whose masks are m. */
@@ -919,7 +962,7 @@ word_in(ent_mbatch *b, const char *block, const kmask *m, size_t st,
     size_t end)
 {
 	if (end - st >= 4)
-		word_cut(b, block + st, end - st, cls_in(m, span(st, end)));
+		word_cut(b, block + st, end - st, m, span(st, end));
 }
 
 #define MB_BLOCKS 16	/* blocks of 64 bytes whose masks are made at once */
@@ -936,8 +979,7 @@ ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t open = SIZE_MAX;	/* where a word that runs on began */
-	unsigned cls = 0;	/* its classes so far */
-	kmask ms[MB_BLOCKS];
+	kmask ms[MB_BLOCKS], acc;	/* acc: its classes so far */
 
 	b->ctx = ctx;
 	if (n < 32) {
@@ -959,11 +1001,12 @@ ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
 		if (open != SIZE_MAX) {	/* the word carried over ends here? */
 			size_t end = m->hard ? (size_t)__builtin_ctzll(m->hard) :
 			    64;
-			cls |= cls_in(m, span(0, end));
+			cls_add(&acc, m, span(0, end));
 			if (end == 64)
 				continue;
 			if (base + end - open >= 4)
-				word_cut(b, s + open, base + end - open, cls);
+				word_cut(b, s + open, base + end - open, &acc,
+				    ~0ULL);
 			open = SIZE_MAX;
 			words &= ~span(0, end);
 		}
@@ -972,7 +1015,8 @@ ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
 			size_t st = nw ? 64 - (size_t)__builtin_clzll(nw) : 0;
 			in = span(st, 64);
 			open = base + st;
-			cls = cls_in(m, in);
+			memset(&acc, 0, sizeof acc);
+			cls_add(&acc, m, in);
 			words &= ~in;
 		}
 		/* the words now lie wholly in the block */
@@ -1003,5 +1047,5 @@ ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
 		}
 	}
 	if (open != SIZE_MAX && n - open >= 4)	/* n a multiple of 64 */
-		word_cut(b, s + open, n - open, cls);
+		word_cut(b, s + open, n - open, &acc, ~0ULL);
 }
