@@ -208,6 +208,27 @@ bytes:
 	return k;
 }
 
+/* The first c in [p, e), or NULL: for bytes that are near (a line's
+ * fields), without a call; sixteen bytes at a time. */
+static inline const char *
+chr(const char *p, const char *e, char c)
+{
+#if defined(__SSE2__)
+	const __m128i pat = _mm_set1_epi8(c);
+
+	for (; e - p >= 16; p += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)p), pat));
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+#endif
+	for (; p < e; p++)
+		if (*p == c)
+			return p;
+	return NULL;
+}
+
 /* The i-th field of a line cut at sep; NULL if it has fewer. */
 static const char *
 nth_field(const char *s, size_t n, char sep, int i, size_t *len)
@@ -590,8 +611,8 @@ find(const char *s, size_t n, const char *w, size_t wn)
 {
 	const char *e = s + n, *p = s;
 
-	while (e - p >= (ptrdiff_t)wn && (p = memchr(p, w[0],
-	    (size_t)(e - p) - wn + 1)) != NULL) {
+	while (e - p >= (ptrdiff_t)wn && (p = chr(p, e - wn + 1, w[0])) !=
+	    NULL) {
 		if (memcmp(p, w, wn) == 0)
 			return p;
 		p++;
@@ -623,7 +644,7 @@ line_bind(work *w, const char *s, size_t n)
 				p++;
 		while (p < e && *p == ' ')
 			p++;
-		hash = memchr(p, '#', (size_t)(e - p));
+		hash = chr(p, e, '#');
 		if (hash)
 			piece(w, "client", p, (size_t)(hash - p));
 	}
@@ -639,18 +660,17 @@ line_bind(work *w, const char *s, size_t n)
 static void
 line_combined(work *w, const char *s, size_t n)
 {
-	const char *e = s + n, *sp = memchr(s, ' ', n), *lb, *rb, *p;
+	const char *e = s + n, *sp = chr(s, e, ' '), *lb, *rb, *p;
 	int k = 0;
 	uint32_t ctx;
 
-	lb = memchr(s, '[', n);
-	rb = lb ? memchr(lb, ']', (size_t)(e - lb)) : NULL;
+	lb = chr(s, e, '[');
+	rb = lb ? chr(lb, e, ']') : NULL;
 	if (sp == NULL || lb == NULL || rb == NULL) {
 		w->malformed++;
 		return;
 	}
-	for (p = rb; k < 2 && (p = memchr(p + 1, '"', (size_t)(e - p - 1))) !=
-	    NULL;)
+	for (p = rb; k < 2 && (p = chr(p + 1, e, '"')) != NULL;)
 		k += p[-1] != '\\';
 	if (k < 2) {	/* no request */
 		w->malformed++;

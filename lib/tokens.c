@@ -965,6 +965,39 @@ word_in(ent_mbatch *b, const char *block, const kmask *m, size_t st,
 		word_cut(b, block + st, end - st, m, span(st, end));
 }
 
+/* Whether the eight bytes of x are all digits or '.'. */
+static inline int
+digdot8(uint64_t x)
+{
+	const uint64_t h = 0x8080808080808080ULL;
+	uint64_t ge = x + 0x5252525252525252ULL;	/* high bit: >= '.' */
+	uint64_t gt = x + 0x4646464646464646ULL;	/* high bit: > '9' */
+	uint64_t z = x ^ 0x2f2f2f2f2f2f2f2fULL;	/* 0: '/' */
+
+	return !(x & h) && (ge & ~gt & h) == h &&
+	    !((z - 0x0101010101010101ULL) & ~z & h);
+}
+
+/* Whether s[0..n), 7 to 15 bytes, is all digits and '.' (a field that
+ * holds an IPv4 address, most often): in two words that may overlap. */
+static inline int
+digdot(const char *s, size_t n)
+{
+	uint64_t a, b;
+
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		return digdot8(a) && digdot8(b);
+	}
+	{
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		return digdot8(x | (uint64_t)y << 32);
+	}
+}
+
 #define MB_BLOCKS 16	/* blocks of 64 bytes whose masks are made at once */
 
 /* A text 64 bytes at a time: the masks of a block say where its words
@@ -983,7 +1016,12 @@ ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
 
 	b->ctx = ctx;
 	if (n < 32) {
-		text_bytes(b, s, n);
+		if (n >= 7 && n <= 15 && digdot(s, n)) {	/* an address field */
+			cls_masks(K_DOT, &ms[0]);
+			word_cut(b, s, n, &ms[0], ~0ULL);
+		} else {
+			text_bytes(b, s, n);
+		}
 		return;
 	}
 	for (size_t base = 0; base < n; base += 64) {

@@ -99,6 +99,7 @@ static const char *const planted[] = {
 	"http://evil-site.com/x/y?q=1", "user@bad.example.org",
 	"d41d8cd98f00b204e9800998ecf8427e", "185.86.148.200:8080",
 	"notevil-site.com", "11.185.86.148.7", "x=evil-site.com&y=1",
+	".10.1.2.3", "10.1.2.3.", "10.1.2.3/5", "10.1.2.3\xb9",
 };
 
 static void
