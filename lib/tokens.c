@@ -62,6 +62,7 @@ enum {
 	K_NOT_HEX = 256,   /* not a hex digit */
 	K_PATH = 512,      /* ends a URL's host: / ? # */
 	K_V6 = 1024,       /* a hex digit, ':' or '-' */
+	K_LEAD = 2048,     /* may lead a token in prose: [ . - / : */
 };
 static uint16_t kcls[256];
 static pthread_once_t kcls_once = PTHREAD_ONCE_INIT;
@@ -95,6 +96,8 @@ kcls_init(void)
 	for (int c = 0; c < 256; c++)
 		if (!(kcls[c] & K_NOT_HEX) || c == ':' || c == '-')
 			kcls[c] |= K_V6;
+	for (const char *p = "[.-/:"; *p; p++)
+		kcls[(unsigned char)*p] |= K_LEAD;
 	masks_choose();
 }
 
@@ -566,6 +569,14 @@ url_token(ent_mbatch *b, const char *t, size_t n, const char *sep)
 	unsigned any = 0;
 	size_t hn;
 
+	for (; end - pe >= 4; pe += 4) {	/* four bytes a step, then one */
+		const unsigned char *u = (const unsigned char *)pe;
+		unsigned four = kcls[u[0]] | kcls[u[1]] | kcls[u[2]] |
+		    kcls[u[3]];
+		if (four & K_PATH)
+			break;
+		any |= four;
+	}
 	for (; pe < end && !(kcls[(unsigned char)*pe] & K_PATH); pe++)
 		any |= kcls[(unsigned char)*pe];
 	hn = (size_t)(pe - host);
@@ -619,10 +630,21 @@ lead(const char *t, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n && (t[i] == '[' || t[i] == '.' || t[i] == '-' ||
-	    t[i] == '/' || (t[i] == ':' && (n - i < 2 || t[i + 1] != ':'))))
+	while (i < n && (kcls[(unsigned char)t[i]] & K_LEAD) && (t[i] != ':' ||
+	    n - i < 2 || t[i + 1] != ':'))
 		i++;
 	return i;
+}
+
+/* How many bytes of t[0..n) are left once what may end a token in prose
+ * goes: ". : ] - ? #". */
+static inline size_t
+trim(const char *t, size_t n)
+{
+	while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ':' || t[n - 1] == ']'
+	    || t[n - 1] == '-' || t[n - 1] == '?' || t[n - 1] == '#'))
+		n--;
+	return n;
 }
 
 /* A token cut from a word: "[2001:db8::1]:443" loses its brackets, and
@@ -641,10 +663,7 @@ token(ent_mbatch *b, const char *t, size_t n)
 	}
 	k = lead(t, n);
 	t += k;
-	n -= k;
-	while (n > 0 && (t[n - 1] == '.' || t[n - 1] == ':' || t[n - 1] == ']'
-	    || t[n - 1] == '-' || t[n - 1] == '?' || t[n - 1] == '#'))
-		n--;
+	n = trim(t, n - k);
 	if (n < 4)	/* "a.co" is the shortest thing worth a look-up */
 		return;
 	b->tok = t;
@@ -662,9 +681,19 @@ word(ent_mbatch *b, const char *s, size_t n, unsigned any)
 	const char *c;
 
 	if ((any & K_COLON) && (c = scheme_sep(s, n)) != NULL) {
+		const char *sep = c;
+		size_t k;
 		while (c > s && ((c[-1] | 32) >= 'a' && (c[-1] | 32) <= 'z'))
-			c--;	/* the scheme */
-		token(b, c, (size_t)(s + n - c));
+			c--;	/* the scheme: the token, as token() would */
+		k = trim(c, (size_t)(s + n - c));	/* cut it, and classify() */
+		if (c < sep && k >= 4 && k <= ENT_VALUE_MAX &&
+		    (size_t)(sep - c) + 3 <= k) {
+			b->tok = c;	/* find its "://" */
+			b->tok_len = (uint32_t)k;
+			url_token(b, c, k, sep);
+		} else {
+			token(b, c, (size_t)(s + n - c));
+		}
 		return;
 	}
 	if (!(any & K_SOFT)) {
@@ -840,15 +869,29 @@ host_misses(const char *s, size_t len)
 	return hn != 32 && hn != 40 && hn != 64;
 }
 
-/* A word that is neither an address nor a name: by word(), unless it is
- * host/path whose host cannot hit. Apart, to keep word_cut() light. */
-static __attribute__((noinline)) void
-word_general(ent_mbatch *b, const char *s, size_t len, unsigned cls)
+/* host_misses() of a word that lies in a block whose masks are m, at the
+ * bits in: the first byte after the lead that is no name byte is most
+ * often the '/', and the masks say where it and the first '.' are. */
+static int
+host_misses_in(const char *s, size_t len, const kmask *m, uint64_t in)
 {
-	if (!HAS(b, ENT_TYPE_URL) && !(cls & (K_COLON | K_SOFT)) && s[0] != '['
-	    && host_misses(s, len))
-		return;
-	word(b, s, len, cls);
+	size_t st = (size_t)__builtin_ctzll(in), k = lead(s, len), at, hn;
+	uint64_t from, nn, dot;
+
+	if (k == len)
+		return 0;
+	from = in & (~0ULL << (st + k));
+	nn = m->nn & from;
+	dot = m->dot & from;
+	if (nn == 0)	/* no '/' */
+		return 0;
+	at = (size_t)__builtin_ctzll(nn);
+	if (s[at - st] != '/')
+		return host_misses(s, len);
+	if (dot != 0 && (size_t)__builtin_ctzll(dot) < at)
+		return 0;
+	hn = at - st - k;
+	return hn != 32 && hn != 40 && hn != 64;
 }
 
 /* The classes of the bytes of a block's masks m at the bits in. */
@@ -858,6 +901,21 @@ cls_in(const kmask *m, uint64_t in)
 	return ((m->dot & in) ? K_DOT : 0) | ((m->colon & in) ? K_COLON : 0) |
 	    ((m->soft & in) ? K_SOFT : 0) | ((m->ndd & in) ? K_NOT_DIGDOT : 0) |
 	    ((m->nn & in) ? K_NOT_NAME : 0);
+}
+
+/* A word that is neither an address nor a name (its classes those of the
+ * masks m at the bits in; in is all ones for a word that is not in one
+ * block, its masks its bytes' classes ORed): by word(), unless it is
+ * host/path whose host cannot hit. Apart, to keep word_cut() light. */
+static __attribute__((noinline)) void
+word_general(ent_mbatch *b, const char *s, size_t len, const kmask *m,
+    uint64_t in)
+{
+	if (!HAS(b, ENT_TYPE_URL) && !((m->colon | m->soft) & in) &&
+	    s[0] != '[' && (in != ~0ULL ? host_misses_in(s, len, m, in) :
+	    host_misses(s, len)))
+		return;
+	word(b, s, len, cls_in(m, in));
 }
 
 /* A word (between hard bytes) of 4 bytes or more, whose bytes' classes
@@ -899,7 +957,7 @@ word_cut(ent_mbatch *b, const char *s, size_t len, const kmask *m,
 		domain_keys(b, s, len);
 		return;
 	}
-	word_general(b, s, len, cls_in(m, in));
+	word_general(b, s, len, m, in);
 }
 
 /* Masks that say what cls does of every byte. */
