@@ -163,8 +163,10 @@ typedef struct work {
 	hitset hits;
 	int oom;
 	char *buf;              /* bytes read in (scan_source) */
-	const char *run_at;     /* in the run being scanned, the start of */
-	uint64_t run_line;      /* the line of its last hit, and its number */
+	const char *run_at;     /* the run being scanned, the number of */
+	uint64_t run_line;      /* its first line, and where its lines */
+	uint32_t *starts;       /* start (from the tally) */
+	size_t nstarts, starts_cap;
 } work;
 
 /* How many bytes of s[0..n) are c: sixteen at a time (SSE2, which every
@@ -314,19 +316,26 @@ run_hit(work *w, const origin *o, const char *tok, uint64_t *line,
 	const layout *l = w->lay;
 	const char *e = o->text + o->text_len, *s, *le;
 	char sep = l->fmt == ENT_SCAN_CSV ? ',' : l->sep;
-	size_t n, k;
+	size_t n;
 
-	if ((k = count_byte(w->run_at, (size_t)(tok - w->run_at), '\n')) > 0) {
-		w->run_line += k;
-		w->run_at = (const char *)memrchr(w->run_at, '\n',
-		    (size_t)(tok - w->run_at)) + 1;
+	size_t lo = 0, hi = w->nstarts, at = (size_t)(tok - w->run_at);
+
+	while (hi - lo > 1) {	/* the last line that starts at or before tok */
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->starts[mid] <= at)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	s = w->run_at;
-	le = memchr(tok, '\n', (size_t)(e - tok));
-	n = (size_t)((le ? le : e) - s);
+	s = w->run_at + w->starts[lo];
+	if (lo + 1 < w->nstarts)
+		le = w->run_at + w->starts[lo + 1] - 1;
+	else if ((le = memchr(s, '\n', (size_t)(e - s))) == NULL)
+		le = e;
+	n = (size_t)(le - s);
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	*line = w->run_line;
+	*line = w->run_line + lo;
 	if (n > ENT_LINE_MAX || (l->fmt == ENT_SCAN_ZEEK && (s[0] == '#' ||
 	    count_byte(s, n, sep) + 1 != (size_t)l->n)))
 		return NULL;
@@ -871,7 +880,26 @@ typedef struct tally {
 	uint64_t lines, malformed;
 	char sep;
 	int zeek;
+	uint32_t *starts;       /* where each line starts (work's) */
+	size_t cap;
+	int oom;
 } tally;
+
+/* Room for twice as many line starts; 0 if there is none. */
+static __attribute__((noinline)) int
+starts_grow(tally *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 4096;
+	uint32_t *p = realloc(t->starts, cap * sizeof *p);
+
+	if (p == NULL) {
+		t->oom = 1;
+		return 0;
+	}
+	t->starts = p;
+	t->cap = cap;
+	return 1;
+}
 
 /* The line s[t->start..end) is over: counted, and counted as malformed
  * if the reader of one line would skip it (too long, or a line with other
@@ -884,6 +912,8 @@ tally_line(tally *t, const char *s, size_t end)
 
 	if (n > 0 && l[n - 1] == '\r')
 		n--;
+	if (t->lines < t->cap || starts_grow(t))
+		t->starts[t->lines] = (uint32_t)t->start;
 	t->lines++;
 	t->malformed += n > ENT_LINE_MAX || (n > 0 && !(t->zeek &&
 	    l[0] == '#') && t->seps + 1 != t->nf);
@@ -944,7 +974,7 @@ tally_run(work *w, const char *s, size_t n)
 {
 	const layout *l = w->lay;
 	tally t = { 0, 0, (size_t)l->n, 0, 0, l->fmt == ENT_SCAN_CSV ? ',' :
-	    l->sep, l->fmt == ENT_SCAN_ZEEK };
+	    l->sep, l->fmt == ENT_SCAN_ZEEK, w->starts, w->starts_cap, 0 };
 
 #if defined(__x86_64__) && defined(__GNUC__)
 	if (__builtin_cpu_supports("popcnt"))
@@ -954,6 +984,10 @@ tally_run(work *w, const char *s, size_t n)
 		tally_bytes(&t, s, 0, n);
 	if (t.start < n)	/* a last line without '\n' */
 		tally_line(&t, s, n);
+	w->starts = t.starts;
+	w->starts_cap = t.cap;
+	w->nstarts = t.lines;
+	w->oom |= t.oom;
 	w->line += t.lines;
 	w->lines += t.lines;
 	w->malformed += t.malformed;
@@ -984,6 +1018,8 @@ scan_run(work *w, const char *s, size_t n)
 	w->run_at = s;
 	w->run_line = w->line + 1;
 	tally_run(w, s, n);
+	if (w->oom)
+		return;
 	ent_mbatch_text(w->b, s, n, ctx);
 	flush(w);	/* its hits placed before the next run's */
 }
@@ -1119,6 +1155,7 @@ work_free(work *w)
 		return;
 	hits_drop(&w->hits);
 	ent_mbatch_free(w->b);
+	free(w->starts);
 	free(w->cef);
 	free(w->buf);
 	free(w);

@@ -1014,13 +1014,15 @@ cls_add(kmask *acc, const kmask *m, uint64_t in)
 	acc->nn |= m->nn & in;
 }
 
-/* The word at [st, end) of the block whose masks are m. */
-static inline void
+/* The word at [st, end) of the block whose masks are m (end < 64: a word
+ * that reaches the block's end is carried over). */
+static inline __attribute__((always_inline)) void
 word_in(ent_mbatch *b, const char *block, const kmask *m, size_t st,
     size_t end)
 {
 	if (end - st >= 4)
-		word_cut(b, block + st, end - st, m, span(st, end));
+		word_cut(b, block + st, end - st, m, (~0ULL << st) &
+		    ((1ULL << end) - 1));
 }
 
 /* Whether the eight bytes of x are all digits or '.'. */
@@ -1134,7 +1136,7 @@ ent_mbatch_text(ent_mbatch *b, const char *s, size_t n, uint32_t ctx)
 			ends = (words + ((m->dot | m->colon) & words)) & ~words;
 			while (ends) {
 				size_t end = (size_t)__builtin_ctzll(ends);
-				uint64_t below = ~words & span(0, end);
+				uint64_t below = ~words & ((1ULL << end) - 1);
 				size_t st = below ? 64 - (size_t)__builtin_clzll(
 				    below) : 0;
 				word_in(b, blk, m, st, end);
