@@ -64,8 +64,8 @@ struct ent_matcher {
 	const mrec *recs;
 	const char *pool;
 	const uint64_t *bloom;
-	void *hot;                    /* slots and Bloom filter copied to */
-	size_t hot_len;               /* huge pages, if they were */
+	void *hot;                    /* the Bloom filter copied to huge */
+	size_t hot_len;               /* pages, if it was */
 };
 
 /* x as read from memory on a little-endian machine: byte j in bits 8j. */

@@ -46,7 +46,7 @@ ent_err ent_matcher_open(ent_matcher **out, ent_store *store,
 void ent_matcher_close(ent_matcher *m);
 
 /* Readies the matcher for a scan of about bytes bytes: when they are at
- * least twice its look-up tables (and those 64 MiB or more), the tables are
+ * least twice its Bloom filter (and that 8 MiB or more), the filter is
  * copied to memory backed by huge pages, where random look-ups cost less.
  * Before any scan begins; not thread-safe. */
 void ent_matcher_prepare(ent_matcher *m, uint64_t bytes);
