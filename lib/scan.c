@@ -295,13 +295,16 @@ combined_field_at(const char *s, size_t n, const char *tok)
 	return before % 2 == 1 && before < total ? quoted[before / 2] : NULL;
 }
 
-/* The field of a BIND line's text after "query: ": the name asked, then
- * the rest. */
+/* The field of a BIND line's text from its "client ": the client's
+ * address before "query: ", the name asked after it, then the rest. */
 static const char *
 bind_field_at(const char *s, size_t n, const char *tok)
 {
-	const char *sp = memchr(s, ' ', n);
+	const char *q = memmem(s, n, "query: ", 7), *sp;
 
+	if (q == NULL || tok < q + 7)
+		return "client";
+	sp = memchr(q + 7, ' ', (size_t)(s + n - q - 7));
 	return sp == NULL || tok < sp ? "query" : "text";
 }
 
@@ -646,20 +649,16 @@ line_bind(work *w, const char *s, size_t n)
 		tsl--;
 	w->ts = tsl ? s : NULL;
 	w->ts_len = tsl;
-	{	/* the client address: "ip#port" after an optional @0x... */
-		const char *p = c + 7, *e = s + n, *hash;
-		if (p < e && *p == '@')
-			while (p < e && *p != ' ')
-				p++;
-		while (p < e && *p == ' ')
+	{	/* the client address: "ip#port" after an optional @0x...; */
+		const char *p = c + 7, *e = s + n, *hash = NULL;	/* then */
+		uint32_t ctx = origin_text(w, c, (size_t)(e - c));	/* the */
+		if (p < q && *p == '@' && (p = chr(p, q, ' ')) == NULL)	/* name */
+			p = q;	/* asked and the rest at once, one origin */
+		while (p < q && *p == ' ')
 			p++;
-		hash = chr(p, e, '#');
-		if (hash)
-			piece(w, "client", p, (size_t)(hash - p));
-	}
-	{	/* the name asked and the rest, at once */
-		size_t tn = (size_t)(s + n - q - 7);
-		ent_mbatch_text(w->b, q + 7, tn, origin_text(w, q + 7, tn));
+		if (p < q && (hash = chr(p, q, '#')) != NULL)
+			ent_mbatch_text(w->b, p, (size_t)(hash - p), ctx);
+		ent_mbatch_text(w->b, q + 7, (size_t)(e - q - 7), ctx);
 	}
 }
 
