@@ -874,7 +874,7 @@ matcher_masks(const unsigned char *p, size_t n, kmask *m, int vector)
  * address nor a name, nor a hash unless of 32, 40 or 64 bytes. (As token()
  * and classify() would find, without their cost: most such words in a web
  * log are paths, "HTTP/1.1", "Mozilla/5.0".) */
-static int
+static __attribute__((noinline)) int
 host_misses(const char *s, size_t len)
 {
 	const char *t = s + lead(s, len), *e = s + len, *p = t;
@@ -891,7 +891,7 @@ host_misses(const char *s, size_t len)
 /* host_misses() of a word that lies in a block whose masks are m, at the
  * bits in: the first byte after the lead that is no name byte is most
  * often the '/', and the masks say where it and the first '.' are. */
-static int
+static inline int
 host_misses_in(const char *s, size_t len, const kmask *m, uint64_t in)
 {
 	size_t st = (size_t)__builtin_ctzll(in), k = lead(s, len), at, hn;
@@ -922,20 +922,6 @@ cls_in(const kmask *m, uint64_t in)
 	    ((m->nn & in) ? K_NOT_NAME : 0);
 }
 
-/* A word that is neither an address nor a name (its classes those of the
- * masks m at the bits in; in is all ones for a word that is not in one
- * block, its masks its bytes' classes ORed): by word(), unless it is
- * host/path whose host cannot hit. Apart, to keep word_cut() light. */
-static __attribute__((noinline)) void
-word_general(ent_mbatch *b, const char *s, size_t len, const kmask *m,
-    uint64_t in)
-{
-	if (!HAS(b, ENT_TYPE_URL) && !((m->colon | m->soft) & in) &&
-	    s[0] != '[' && (in != ~0ULL ? host_misses_in(s, len, m, in) :
-	    host_misses(s, len)))
-		return;
-	word(b, s, len, cls_in(m, in));
-}
 
 /* A word (between hard bytes) of 4 bytes or more, whose bytes' classes
  * are those of the masks m at the bits in: the common cases at once, an
@@ -976,7 +962,11 @@ word_cut(ent_mbatch *b, const char *s, size_t len, const kmask *m,
 		domain_keys(b, s, len);
 		return;
 	}
-	word_general(b, s, len, m, in);
+	if (!HAS(b, ENT_TYPE_URL) && !((m->colon | m->soft) & in) &&
+	    u[0] != '[' && (in != ~0ULL ? host_misses_in(s, len, m, in) :
+	    host_misses(s, len)))
+		return;	/* host/path whose host cannot hit */
+	word(b, s, len, cls_in(m, in));
 }
 
 /* Masks that say what cls does of every byte. */

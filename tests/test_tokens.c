@@ -191,7 +191,7 @@ check_v4(ent_matcher *m, int nets)
 }
 
 /* With no URL indicator, a host/path word hits only by its host (the
- * shortcut of word_general()): a name or a hash before the first '/'. */
+ * shortcut of host_misses()): a name or a hash before the first '/'. */
 static void
 check_paths(ent_matcher *m)
 {
