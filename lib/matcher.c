@@ -308,6 +308,8 @@ build(ent_store *s, const char *path, uint64_t gen, uint64_t day,
 		;
 	for (h.bloom_bits = 1 << 16; h.bloom_bits < n * 8; h.bloom_bits *= 2)
 		;
+	while (h.bloom_bits > BLOOM_CAP && h.bloom_bits / 2 >= n * 4)
+		h.bloom_bits /= 2;	/* see matcher_int.h */
 	slots = calloc(h.cap, sizeof *slots);
 	bloom = calloc(h.bloom_bits / 64, sizeof *bloom);
 	if (slots == NULL || bloom == NULL)

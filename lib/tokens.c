@@ -599,7 +599,8 @@ url_token(ent_mbatch *b, const char *t, size_t n, const char *sep)
 	for (; pe < end && !(kcls[(unsigned char)*pe] & K_PATH); pe++)
 		any |= kcls[(unsigned char)*pe];
 	hn = (size_t)(pe - host);
-	url_keys(b, host, hn, pe, (size_t)(end - pe));
+	if (HAS(b, ENT_TYPE_URL))
+		url_keys(b, host, hn, pe, (size_t)(end - pe));
 	if (!(any & (K_AT | K_COLON)) && hn > 0 && host[0] != '[') {
 		host_cls(b, host, hn, any);	/* the common case: a name */
 		return;
