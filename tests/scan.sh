@@ -79,6 +79,16 @@ for f in run.log line.log run.csv line.csv; do
 done
 ok "$(cmp -s "$T/run.log.out" "$T/line.log.out" && cmp -s "$T/run.log.err" "$T/line.log.err" && [ "$(cat "$T/run.log.err")" = "7 hits 3 malformed" ]; echo $?)" "Zeek: a run of lines gives what line by line does: $(cat "$T/run.log.err")"
 ok "$(cmp -s "$T/run.csv.out" "$T/line.csv.out" && [ "$(cat "$T/run.csv.err")" = "7 hits 2 malformed" ] && [ "$(cat "$T/line.csv.err")" = "8 hits 2 malformed" ]; echo $?)" "CSV: a run of lines gives what line by line does: $(cat "$T/run.csv.err")"
+# a run of many short lines (their starts kept as the run is tallied, more
+# than at first there is room for): each hit on its line, as line by line
+awk 'BEGIN { print "n,src"; for (i = 1; i <= 30000; i++)
+	print i "," (i % 997 == 0 ? "185.86.148.7" : "10.0.0.1") }' >"$T/many.csv"
+{ cat "$T/many.csv"; printf '3,"x, y",185.86.148.13\n'; } >"$T/manyq.csv"
+for f in many.csv manyq.csv; do
+	"$E" --home "$G" scan --json --no-record --threads 1 "$T/$f" 2>/dev/null |
+	    sed 's/"file":"[^"]*",//' | grep -v 185.86.148.13 >"$T/$f.out"
+done
+ok "$(cmp -s "$T/many.csv.out" "$T/manyq.csv.out" && [ "$(wc -l <"$T/many.csv.out")" = 30 ] && grep -q '"line":29911,' "$T/many.csv.out"; echo $?)" "CSV: 30,000 short lines in runs: 30 hits, each on its line (the last on line 29,911), as line by line"
 # lines longer than ENT_LINE_MAX (one longer than a thread's buffer, one
 # at the end without '\n') are counted malformed and passed over, read
 # from the file or streamed through gzip
