@@ -589,6 +589,8 @@ line_zeek_json(work *w, const char *s, size_t n)
 		tl = (size_t)snprintf(ts, sizeof ts, "%.6f", json_number_value(v));
 	else if (json_is_string(v))
 		tl = (size_t)snprintf(ts, sizeof ts, "%s", json_string_value(v));
+	if (tl >= sizeof ts)	/* a timestamp that long is cut */
+		tl = sizeof ts - 1;
 	w->ts = tl ? ts : NULL;
 	w->ts_len = tl;
 	if (json_is_string(json_object_get(o, "host")) &&

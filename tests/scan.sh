@@ -79,6 +79,11 @@ for f in run.log line.log run.csv line.csv; do
 done
 ok "$(cmp -s "$T/run.log.out" "$T/line.log.out" && cmp -s "$T/run.log.err" "$T/line.log.err" && [ "$(cat "$T/run.log.err")" = "7 hits 3 malformed" ]; echo $?)" "Zeek: a run of lines gives what line by line does: $(cat "$T/run.log.err")"
 ok "$(cmp -s "$T/run.csv.out" "$T/line.csv.out" && [ "$(cat "$T/run.csv.err")" = "7 hits 2 malformed" ] && [ "$(cat "$T/line.csv.err")" = "8 hits 2 malformed" ]; echo $?)" "CSV: a run of lines gives what line by line does: $(cat "$T/run.csv.err")"
+# a Zeek JSON timestamp too long to keep is cut (it was said to be as long
+# as it was: read past its buffer, under ASan an error)
+printf '{"ts":"%0100d","query":"c2.WILCAROBBE.com"}\n' 7 >"$T/longts.json"
+"$E" --home "$G" scan --json --no-record "$T/longts.json" >"$T/longts.out" 2>/dev/null
+ok "$([ $? = 1 ] && grep -q "\"ts\":\"$(printf '%047d' 0)\"" "$T/longts.out"; echo $?)" "Zeek JSON: a 100-byte timestamp is cut to 47 bytes in a hit"
 # a run of many short lines (their starts kept as the run is tallied, more
 # than at first there is room for): each hit on its line, as line by line
 awk 'BEGIN { print "n,src"; for (i = 1; i <= 30000; i++)
