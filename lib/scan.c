@@ -163,9 +163,9 @@ typedef struct work {
 	hitset hits;
 	int oom;
 	char *buf;              /* bytes read in (scan_source) */
-	const char *run_at;     /* the run being scanned, the number of */
-	uint64_t run_line;      /* its first line, and where its lines */
-	uint32_t *starts;       /* start (from the tally) */
+	const char *run_at;     /* the run being scanned: where it begins, */
+	uint64_t run_line;      /* its first line's number, and where each */
+	uint32_t *starts;       /* of its lines begins (kept by its tally) */
 	size_t nstarts, starts_cap;
 } work;
 
@@ -308,8 +308,8 @@ bind_field_at(const char *s, size_t n, const char *tok)
 	return sp == NULL || tok < sp ? "query" : "text";
 }
 
-/* The line of a hit in a run of whole lines (scan_run), counted on from
- * the line of the run's last hit, and its field and timestamp; NULL for a
+/* The line of a hit in a run of whole lines (scan_run), found among the
+ * line starts its tally kept, and its field and timestamp; NULL for a
  * line that the reader of one line skips (too long; in Zeek a '#' line, or
  * one with the wrong number of fields) or a field it does not scan. */
 static const char *
@@ -319,9 +319,7 @@ run_hit(work *w, const origin *o, const char *tok, uint64_t *line,
 	const layout *l = w->lay;
 	const char *e = o->text + o->text_len, *s, *le;
 	char sep = l->fmt == ENT_SCAN_CSV ? ',' : l->sep;
-	size_t n;
-
-	size_t lo = 0, hi = w->nstarts, at = (size_t)(tok - w->run_at);
+	size_t n, lo = 0, hi = w->nstarts, at = (size_t)(tok - w->run_at);
 
 	while (hi - lo > 1) {	/* the last line that starts at or before tok */
 		size_t mid = lo + (hi - lo) / 2;
@@ -651,11 +649,13 @@ line_bind(work *w, const char *s, size_t n)
 		tsl--;
 	w->ts = tsl ? s : NULL;
 	w->ts_len = tsl;
-	{	/* the client address: "ip#port" after an optional @0x...; */
-		const char *p = c + 7, *e = s + n, *hash = NULL;	/* then */
-		uint32_t ctx = origin_text(w, c, (size_t)(e - c));	/* the */
-		if (p < q && *p == '@' && (p = chr(p, q, ' ')) == NULL)	/* name */
-			p = q;	/* asked and the rest at once, one origin */
+	/* the client's address ("ip#port" after an optional @0x...), then
+	 * the name asked and the rest at once; one origin for both */
+	{
+		const char *p = c + 7, *e = s + n, *hash = NULL;
+		uint32_t ctx = origin_text(w, c, (size_t)(e - c));
+		if (p < q && *p == '@' && (p = chr(p, q, ' ')) == NULL)
+			p = q;
 		while (p < q && *p == ' ')
 			p++;
 		if (p < q && (hash = chr(p, q, '#')) != NULL)

@@ -701,14 +701,17 @@ word(ent_mbatch *b, const char *s, size_t n, unsigned any)
 	const char *c;
 
 	if ((any & K_COLON) && (c = scheme_sep(s, n)) != NULL) {
+		/* a URL from its scheme: when token() would cut it as it is
+		 * but its end, and classify() would find the same "://",
+		 * straight to url_token() */
 		const char *sep = c;
 		size_t k;
 		while (c > s && ((c[-1] | 32) >= 'a' && (c[-1] | 32) <= 'z'))
-			c--;	/* the scheme: the token, as token() would */
-		k = trim(c, (size_t)(s + n - c));	/* cut it, and classify() */
+			c--;
+		k = trim(c, (size_t)(s + n - c));
 		if (c < sep && k >= 4 && k <= ENT_VALUE_MAX &&
 		    (size_t)(sep - c) + 3 <= k) {
-			b->tok = c;	/* find its "://" */
+			b->tok = c;
 			b->tok_len = (uint32_t)k;
 			url_token(b, c, k, sep);
 		} else {
