@@ -400,8 +400,8 @@ out:
 
 /* The Bloom filter, read at random by every look-up, is copied to memory
  * backed by 2 MiB pages for a scan large enough to repay the copy, when it
- * is large: a 10M matcher's 16 MiB of it would take 4,096 pages of 4 KiB,
- * more than the TLB holds. (Copying the slots too, 256 MiB that only the
+ * is large: a 10M matcher's 8 MiB of it would take 2,048 pages of 4 KiB,
+ * as many as the TLB holds. (Copying the slots too, 128 MiB that only the
  * keys the filter lets through read, cost more in the kernel's zeroing of
  * pages than it saved: paired runs at 10M, 1 GiB of logs, 0.94 of the
  * time with the filter alone; a 1M matcher's 1 MiB filter needs none.)

@@ -362,6 +362,17 @@ hit_room(hitset *s, size_t n)
 	return 1;
 }
 
+/* Appends n bytes at p to s's bytes (room made); returns their offset. */
+static size_t
+hit_put(hitset *s, const void *p, size_t n)
+{
+	size_t at = s->used;
+
+	memcpy(s->bytes + at, p, n);
+	s->used += n;
+	return at;
+}
+
 /* A new hit in s, with copies of its value v and timestamp ts (if any);
  * NULL if out of memory. */
 static hitrec *
@@ -380,18 +391,10 @@ hit_add(hitset *s, const char *v, size_t vn, const char *ts, size_t tn)
 	if (!hit_room(s, vn + (ts ? tn : 0)))
 		return NULL;
 	r = &s->v[s->n++];
-	r->value = s->used;
+	r->value = hit_put(s, v, vn);
 	r->value_len = vn;
-	memcpy(s->bytes + s->used, v, vn);
-	s->used += vn;
-	r->ts = SIZE_MAX;
-	r->ts_len = 0;
-	if (ts != NULL) {
-		r->ts = s->used;
-		r->ts_len = tn;
-		memcpy(s->bytes + s->used, ts, tn);
-		s->used += tn;
-	}
+	r->ts = ts ? hit_put(s, ts, tn) : SIZE_MAX;
+	r->ts_len = ts ? tn : 0;
 	return r;
 }
 

@@ -926,7 +926,6 @@ cls_in(const kmask *m, uint64_t in)
 	    ((m->nn & in) ? K_NOT_NAME : 0);
 }
 
-
 /* A word (between hard bytes) of 4 bytes or more, whose bytes' classes
  * are those of the masks m at the bits in: the common cases at once, an
  * address or a name, each class tested only when needed; others by
@@ -1051,8 +1050,9 @@ digdot8(uint64_t x)
 	    !((z - 0x0101010101010101ULL) & ~z & h);
 }
 
-/* Whether s[0..n), 7 to 15 bytes, is all digits and '.' (a field that
- * holds an IPv4 address, most often): in two words that may overlap. */
+/* Whether s[0..n), 7 to 15 bytes, is all digits and '.' with a '.' (a
+ * field that holds an IPv4 address, most often): in two words that may
+ * overlap. */
 static inline int
 digdot(const char *s, size_t n)
 {
@@ -1061,14 +1061,13 @@ digdot(const char *s, size_t n)
 	if (n >= 8) {
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
-		return digdot8(a) && digdot8(b);
-	}
-	{
+	} else {
 		uint32_t x, y;
 		memcpy(&x, s, 4);
 		memcpy(&y, s + n - 4, 4);
-		return digdot8(x | (uint64_t)y << 32);
+		a = b = x | (uint64_t)y << 32;
 	}
+	return digdot8(a) && digdot8(b) && (dots8(le64(a)) | dots8(le64(b)));
 }
 
 #define MB_BLOCKS 16	/* blocks of 64 bytes whose masks are made at once */
